@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { logger } from '../logger.ts';
+import { ClientError } from '../tasks/errors.ts';
+import { json, type Response } from './response.ts';
+
+type Event = APIGatewayProxyEventV2;
+
+/** Turns thrown errors into `{ error, code }` responses; only client errors reach the client verbatim. */
+const errorResponses: MiddlewareObj<Event, Response> = {
+  onError: async (request) => {
+    const { error } = request;
+    if (error instanceof ClientError) {
+      logger.info('Request refused', {
+        status: error.statusCode,
+        code: error.code,
+        reason: error.message,
+      });
+      request.response = json(error.statusCode, { error: error.message, code: error.code });
+      return;
+    }
+    logger.error('Request failed', error as Error);
+    request.response = json(500, { error: 'Internal server error', code: 'internal_error' });
+  },
+};
+
+const requestId: MiddlewareObj<Event, Response> = {
+  before: async (request) => {
+    logger.appendKeys({ request_id: request.event.requestContext?.requestId });
+  },
+};
+
+/** The middleware stack every API handler shares. */
+export function httpHandler(fn: (event: Event, context: Context) => Promise<Response>) {
+  return middy<Event, Response>(fn)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestId)
+    .use(errorResponses);
+}

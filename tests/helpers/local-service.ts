@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface LocalService {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Everything the service printed so far. */
+  output(): string;
+  /** SIGTERM, then waits for the process (and the JVM it started) to exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: no clean-up runs, as in a crash. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse a data directory (for restarts); a new temporary one by default. */
+  dataDir?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Starts `npm start`'s entry point on a free port with its own data directory. */
+export async function startLocalService(options: StartOptions = {}): Promise<LocalService> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tasks-data-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const deadline = Date.now() + (options.timeoutMs ?? 45_000);
+  let url: string | undefined;
+  while (!url) {
+    url = /ready on (http:\/\/\S+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1');
+    if (child.exitCode !== null) throw new Error(`Local service exited early:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Local service did not start in time:\n${output}`);
+    }
+    await sleep(50);
+  }
+  const service: LocalService = {
+    url,
+    dataDir,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(15_000)]);
+      }
+      await killOrphanJvm(dataDir);
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  return service;
+}
+
+/** After a crash the JVM outlives its parent; tests stop it by the pid local mode recorded. */
+export async function killOrphanJvm(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'dynamodb-local.pid'), 'utf8'));
+  } catch {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A small JSON client for the service's HTTP API. */
+export function apiClient(baseUrl: string) {
+  return async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API returns
+  ): Promise<{ status: number; headers: Headers; body: any }> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON; keep the text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}
+
+/** Polls until `check` returns a value other than undefined. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Integration and browser tests each run a local service with its own JVM; two at a time fit the machine.
+    maxWorkers: 2,
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  },
+});
