@@ -7,6 +7,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration and browser tests each run a local service with its own JVM; two at a time fit the machine.
     maxWorkers: 2,
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: {
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      TABLE_NAME: 'tasks-test',
+      STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test',
+    },
   },
 });

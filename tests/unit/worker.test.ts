@@ -1,0 +1,182 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { newTask, type Task } from '../../functions/tasks/model.ts';
+import { documentClient, TaskStore } from '../../functions/tasks/store.ts';
+import { simulate } from '../../functions/tasks/types/simulate.ts';
+import { describeFailure, recordFailure } from '../../functions/worker/record-failure.ts';
+import { work } from '../../functions/worker/work.ts';
+
+const db = mockClient(DynamoDBDocumentClient);
+const store = new TaskStore(documentClient(), 'tasks-test', 86_400);
+const context = { getRemainingTimeInMillis: () => 60_000 };
+const ID = 'T1';
+
+const task = (fields: Partial<Task> = {}): Task => ({
+  ...newTask({
+    taskId: ID,
+    name: null,
+    type: 'simulate',
+    input: { duration_seconds: 1, fail: false },
+    now: new Date(0),
+  }),
+  ...fields,
+});
+const updates = () =>
+  db.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues ?? {});
+const refused = (item?: Task) =>
+  new ConditionalCheckFailedException({
+    message: 'refused',
+    $metadata: {},
+    ...(item && { Item: marshall(item) }),
+  });
+
+beforeEach(() => db.reset());
+
+describe('worker', () => {
+  it('ends the execution without writing when the task was deleted', async () => {
+    db.on(GetCommand).resolves({});
+    expect(await work({ task_id: ID }, context, store)).toEqual({
+      task_id: ID,
+      done: true,
+      wait_seconds: 0,
+    });
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it.each(['CANCELLED', 'SUCCESS', 'FAILURE'] as const)(
+    'ends the execution without writing when the task is %s',
+    async (status) => {
+      db.on(GetCommand).resolves({ Item: task({ status }) });
+      expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+      expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+    },
+  );
+
+  it('starts a PENDING task, then finishes it with SUCCESS and the result', async () => {
+    db.on(GetCommand).resolves({ Item: task() });
+    db.on(UpdateCommand).callsFake((input) => ({
+      Attributes: task({ status: input.ExpressionAttributeValues[':status'] }),
+    }));
+    expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+    expect(updates().map((values) => values[':status'])).toEqual(['RUNNING', 'SUCCESS']);
+    expect(updates()[0]).toMatchObject({ ':from0': 'PENDING' });
+    expect(updates()[1]).toMatchObject({
+      ':from0': 'RUNNING',
+      ':progress': 100,
+      ':result': `Task ${ID} completed successfully!`,
+    });
+    expect(updates()[1]?.[':expires_at']).toEqual(expect.any(Number));
+  });
+
+  it('records FAILURE with the error when the task asks to fail', async () => {
+    db.on(GetCommand).resolves({
+      Item: task({ status: 'RUNNING', input: { duration_seconds: 1, fail: true } }),
+    });
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    await work({ task_id: ID }, context, store);
+    expect(updates()).toHaveLength(1);
+    expect(updates()[0]).toMatchObject({
+      ':status': 'FAILURE',
+      ':error': `Task ${ID} failed: simulated failure`,
+    });
+  });
+
+  it('saves progress after every step and hands back to the workflow when the slice is used up', async () => {
+    db.on(GetCommand).resolves({
+      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    });
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'RUNNING' }) });
+    const output = await work({ task_id: ID }, context, store, 1500);
+    expect(output).toEqual({ task_id: ID, done: false, wait_seconds: 0 });
+    expect(updates().map((values) => values[':progress'])).toEqual([1, 2]);
+    expect(updates().every((values) => values[':from0'] === 'RUNNING')).toBe(true);
+  });
+
+  it('resumes from the saved progress', async () => {
+    db.on(GetCommand).resolves({
+      Item: task({ status: 'RUNNING', progress: 90, input: { duration_seconds: 10, fail: false } }),
+    });
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'SUCCESS' }) });
+    const started = Date.now();
+    await work({ task_id: ID }, context, store);
+    expect(Date.now() - started).toBeLessThan(1900);
+    expect(updates().map((values) => values[':status'])).toEqual(['SUCCESS']);
+  });
+
+  it('stops at the first refused write when the task was cancelled meanwhile, never overwriting it', async () => {
+    db.on(GetCommand).resolves({
+      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    });
+    db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
+    expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('lets unexpected errors through so the workflow retries or records the failure', async () => {
+    db.on(GetCommand).rejects(new Error('network down'));
+    await expect(work({ task_id: ID }, context, store)).rejects.toThrow('network down');
+  });
+});
+
+describe('failure recorder', () => {
+  it('records the Lambda error message as the task error', async () => {
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    await recordFailure(
+      {
+        task_id: ID,
+        failure: {
+          Error: 'TypeError',
+          Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}',
+        },
+      },
+      store,
+    );
+    expect(updates()[0]).toMatchObject({
+      ':status': 'FAILURE',
+      ':error': 'The worker failed: TypeError: x is undefined',
+    });
+  });
+
+  it('leaves a task that already ended alone', async () => {
+    db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
+    await expect(
+      recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, store),
+    ).resolves.toEqual({ task_id: ID });
+  });
+
+  it('describes causes that are plain text', () => {
+    expect(describeFailure({ Error: 'States.Timeout', Cause: 'took too long' })).toBe(
+      'The worker failed: States.Timeout: took too long',
+    );
+    expect(describeFailure(undefined)).toBe('The worker failed: Error');
+  });
+});
+
+describe('simulate', () => {
+  it('fills in defaults', () => {
+    expect(simulate.parseInput(undefined)).toEqual({ duration_seconds: 10, fail: false });
+  });
+
+  it('moves progress by one second of the duration per step', async () => {
+    const outcome = await simulate.step({
+      taskId: ID,
+      input: { duration_seconds: 4, fail: false },
+      progress: 50,
+    });
+    expect(outcome).toEqual({ kind: 'progress', progress: 75 });
+  });
+
+  it('finishes a fractional duration with a shorter last step', async () => {
+    const started = Date.now();
+    const outcome = await simulate.step({
+      taskId: ID,
+      input: { duration_seconds: 1.2, fail: false },
+      progress: (1 / 1.2) * 100,
+    });
+    expect(outcome.kind).toBe('success');
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+});
