@@ -23,6 +23,8 @@ interface Execution {
   output?: string;
   error?: string;
   cause?: string;
+  /** States entered so far: what Step Functions Standard bills as state transitions. */
+  transitions: number;
   abort: () => void;
   done: Promise<void>;
 }
@@ -142,9 +144,19 @@ export class StepFunctionsEmulator {
       input,
       status: 'RUNNING',
       startDate: new Date(),
+      transitions: 0,
       abort: run.abort,
       done: Promise.resolve(),
     };
+    void (async () => {
+      for await (const event of run.eventLogs)
+        if (event.type === 'StateEntered') execution.transitions++;
+      await execution.done;
+      const seconds = ((execution.stopDate?.getTime() ?? 0) - execution.startDate.getTime()) / 1000;
+      console.log(
+        `Execution ${name} ${execution.status} after ${execution.transitions} state transitions in ${seconds.toFixed(1)} s`,
+      );
+    })();
     execution.done = run.result.then(
       (output) => this.end(execution, 'SUCCEEDED', { output: JSON.stringify(output) }),
       (error: unknown) => {
