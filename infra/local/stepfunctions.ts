@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   functions: Record<string, LocalFunction>;
   /** The timeout the functions would have in Lambda; their context counts down from it. */
   functionTimeoutMs: number;
+  /** Where the line about each ended execution goes. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -153,7 +155,7 @@ export class StepFunctionsEmulator {
         if (event.type === 'StateEntered') execution.transitions++;
       await execution.done;
       const seconds = ((execution.stopDate?.getTime() ?? 0) - execution.startDate.getTime()) / 1000;
-      console.log(
+      (this.options.log ?? console.log)(
         `Execution ${name} ${execution.status} after ${execution.transitions} state transitions in ${seconds.toFixed(1)} s`,
       );
     })();
