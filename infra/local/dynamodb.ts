@@ -70,7 +70,8 @@ function isDynamoDBLocal(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on the loopback address that nothing listens on. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -134,5 +135,29 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
     await sleep(everyMs);
+  }
+}
+
+/** Starts one local service for the test file and stops it (and removes its data) after. */
+export function useLocalService(options: StartOptions = {}) {
+  const local = {} as { service: LocalService; api: ReturnType<typeof apiClient> };
+  beforeAll(async () => {
+    local.service = await startLocalService(options);
+    local.api = apiClient(local.service.url);
+  });
+  afterAll(async () => {
+    if (!local.service) return;
+    await local.service.stop();
+    removeDataDir(local.service.dataDir);
+  });
+  return local;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,24 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { describe, expect, it } from 'vitest';
+import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
 
-let service: LocalService;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  service = await startLocalService();
-  api = apiClient(service.url);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  if (service) removeDataDir(service.dataDir);
-});
+const local = useLocalService();
+const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
 
 const create = async (body?: unknown) => {
   const response = await api('POST', '/tasks', body);
@@ -224,7 +208,7 @@ describe('routing', () => {
   });
 
   it('serves the dashboard at /', async () => {
-    const response = await fetch(`${service.url}/`);
+    const response = await fetch(`${local.service.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killOrphanJvm, removeDataDir, waitFor } from '../helpers/local-service.ts';
+import { isAlive, killOrphanJvm, removeDataDir, waitFor } from '../helpers/local-service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasks-npm-start-'));
 
@@ -11,15 +11,6 @@ afterAll(async () => {
   await killOrphanJvm(dataDir);
   removeDataDir(dataDir);
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('npm start', () => {
   it('serves /health ok, then stops every process it started when npm gets SIGTERM', async () => {
@@ -43,11 +34,11 @@ describe('npm start', () => {
       readFileSync(`/proc/${npm.pid}/task/${npm.pid}/children`, 'utf8').trim().split(' ')[0],
     );
     const jvm = Number(readFileSync(join(dataDir, 'dynamodb-local.pid'), 'utf8'));
-    expect(alive(service) && alive(jvm)).toBe(true);
+    expect(isAlive(service) && isAlive(jvm)).toBe(true);
 
     npm.kill('SIGTERM');
     await exited;
-    await waitFor(async () => (!alive(service) && !alive(jvm) ? true : undefined), 10_000, 50);
+    await waitFor(async () => (!isAlive(service) && !isAlive(jvm) ? true : undefined), 10_000, 50);
     expect(output).toContain('SIGTERM received');
   });
 });

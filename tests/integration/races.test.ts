@@ -1,25 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { describe, expect, it } from 'vitest';
+import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
 
-let service: LocalService;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  service = await startLocalService();
-  api = apiClient(service.url);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  if (service) removeDataDir(service.dataDir);
-});
+const local = useLocalService();
+const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
 
 const statusOf = async (id: string) =>
   (await api('GET', `/tasks/${id}/status`)).body?.status as string;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   apiClient,
+  isAlive,
   killOrphanJvm,
   type LocalService,
   removeDataDir,
@@ -20,15 +21,6 @@ afterAll(async () => {
     removeDataDir(dataDir);
   }
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('restarts', () => {
   it('resumes every unfinished task from its saved progress after kill -9', async () => {
@@ -74,10 +66,10 @@ describe('restarts', () => {
     const service = services.at(-1) as LocalService;
     const pidFile = join(service.dataDir, 'dynamodb-local.pid');
     const jvm = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(jvm)).toBe(true);
+    expect(isAlive(jvm)).toBe(true);
     await service.stop();
     expect(service.child.exitCode).toBe(0);
-    expect(alive(jvm)).toBe(false);
+    expect(isAlive(jvm)).toBe(false);
     expect(existsSync(pidFile)).toBe(false);
   });
 });
