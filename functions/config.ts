@@ -25,7 +25,7 @@ export const env = {
   tableName: () => read('TABLE_NAME'),
   stateMachineArn: () => read('STATE_MACHINE_ARN'),
   serviceName: () => read('POWERTOOLS_SERVICE_NAME', 'tasks-service'),
-  serviceVersion: () => read('SERVICE_VERSION', '1.0.0'),
+  serviceVersion: () => read('SERVICE_VERSION', 'unknown'),
   /** Days a finished task is kept before DynamoDB's TTL removes it. */
   retentionDays: () => readNumber('TASK_RETENTION_DAYS', 30, 1, 3650),
   /** Longest stretch of work one worker invocation does before handing back to the workflow. */

@@ -3,6 +3,7 @@
  * Local and a Step Functions emulator in place of the cloud. The handlers find the
  * emulators only through the SDK's endpoint variables.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,6 +28,10 @@ const settings = {
 if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
   process.exit(1);
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function importHandler<T>(entry: string): Promise<T> {
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     TABLE_NAME: settings.tableName,
+    SERVICE_VERSION: process.env.SERVICE_VERSION ?? packageVersion(),
     STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`,
   });
   await ensureTable(dynamo.endpoint, settings.tableName);
