@@ -31,7 +31,8 @@ if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 655
 }
 
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 async function importHandler<T>(entry: string): Promise<T> {
