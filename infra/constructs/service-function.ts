@@ -1,0 +1,150 @@
+import { ArnFormat, type Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  type BundlingOptions,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { fromRoot } from '../repository.ts';
+import { acknowledge, acknowledgeWildcardResource } from './acknowledge.ts';
+import type { TasksTable } from './tasks-table.ts';
+
+/** What every function of the service shares. */
+export interface FunctionDefaults {
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  serviceName: string;
+  serviceVersion: string;
+}
+
+export interface ServiceFunctionProps {
+  /** The handler module, from the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  defaults: FunctionDefaults;
+  memorySize?: number;
+  environment?: Record<string, string>;
+}
+
+const BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  logLevel: LogLevel.WARNING,
+  // The SDK version the tests ran against, not whichever the runtime ships.
+  bundleAwsSDK: true,
+  // Bundled CommonJS dependencies call `require`, which an ES module lacks.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module';" +
+    'const require = __createRequire(import.meta.url);',
+};
+
+/**
+ * One Lambda function with the service's defaults (Node 22 on arm64, an ESM bundle with
+ * source maps, its own log group with bounded retention, active tracing, a role of its own
+ * with no managed policy). Access is added only through the methods below, each of which
+ * sets the environment variable the handler reads together with the grant it needs.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { defaults } = props;
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: fromRoot(props.entry),
+      handler: 'handler',
+      depsLockFilePath: fromRoot('package-lock.json'),
+      projectRoot: fromRoot('.'),
+      bundling: BUNDLING,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      description: props.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: defaults.serviceName,
+        SERVICE_VERSION: defaults.serviceVersion,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+    acknowledge(
+      this,
+      'L1',
+      'Node.js 22 is the runtime the whole project is built and tested on (local mode included); ' +
+        'moving to a newer one is a project-wide upgrade, not a per-function setting.',
+    );
+    acknowledgeWildcardResource(
+      this.role,
+      '*',
+      "Active tracing's xray:PutTraceSegments and xray:PutTelemetryRecords support no " +
+        'resource-level permissions; this role has no other statement on "*".',
+    );
+  }
+
+  /** TABLE_NAME and TASK_RETENTION_DAYS, with read-only or read-write access to that table. */
+  useTable(tasks: TasksTable, access: 'read' | 'write'): this {
+    this.function.addEnvironment('TABLE_NAME', tasks.table.tableName);
+    this.function.addEnvironment('TASK_RETENTION_DAYS', String(tasks.retentionDays));
+    if (access === 'read') tasks.table.grantReadData(this.role);
+    else tasks.table.grantReadWriteData(this.role);
+    acknowledgeWildcardResource(
+      this.role,
+      `${tasks.table.tableArn}/index/*`,
+      "Covers only this table's own indexes (by-creation, by-status), which listing queries.",
+    );
+    return this;
+  }
+
+  /** STATE_MACHINE_ARN, with permission to start executions of that state machine. */
+  allowStartExecution(workflow: StateMachine): this {
+    this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+    workflow.grantStartExecution(this.role);
+    return this;
+  }
+
+  /** STATE_MACHINE_ARN, with permission to stop executions of that state machine, and only that. */
+  allowStopExecution(workflow: StateMachine): this {
+    this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${workflow.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+    );
+    acknowledgeWildcardResource(
+      this.role,
+      executions,
+      'Each execution is named by its task id, which is only known at run time; the ' +
+        'wildcard spans the executions of this one state machine and nothing else.',
+    );
+    return this;
+  }
+}

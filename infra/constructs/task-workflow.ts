@@ -1,0 +1,81 @@
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import {
+  DefinitionBody,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { readDefinitionTemplate, type Substitutions } from '../workflow/definition.ts';
+import { acknowledgeWildcardResource } from './acknowledge.ts';
+import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
+import type { TasksTable } from './tasks-table.ts';
+
+export interface TaskWorkflowProps {
+  tasks: TasksTable;
+  defaults: FunctionDefaults;
+  /** Whether execution logs carry each state's input and output (task ids, results, errors). */
+  logExecutionData: boolean;
+}
+
+/** The Standard state machine that runs each task, from the same ASL file local mode runs. */
+export class TaskWorkflow extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly work: ServiceFunction;
+  readonly recordFailure: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: TaskWorkflowProps) {
+    super(scope, id);
+    const { tasks, defaults } = props;
+    this.work = new ServiceFunction(this, 'Work', {
+      entry: WORKFLOW_FUNCTIONS.Work.entry,
+      description: "Does one slice of a task's work, saving progress as it goes",
+      timeout: Duration.seconds(WORKFLOW_FUNCTIONS.Work.timeoutSeconds),
+      environment: { WORK_SLICE_SECONDS: String(WORK_SLICE_SECONDS) },
+      defaults,
+    }).useTable(tasks, 'write');
+    this.recordFailure = new ServiceFunction(this, 'RecordFailure', {
+      entry: WORKFLOW_FUNCTIONS.RecordFailure.entry,
+      description: 'Records a task as FAILURE when the workflow gives up on it',
+      timeout: Duration.seconds(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds),
+      defaults,
+    }).useTable(tasks, 'write');
+
+    const substitutions: Substitutions = {
+      WorkFunctionArn: this.work.function.functionArn,
+      RecordFailureFunctionArn: this.recordFailure.function.functionArn,
+    };
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(readDefinitionTemplate()),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'Logs', {
+          retention: defaults.logRetention,
+          removalPolicy: defaults.removalPolicy,
+        }),
+        level: LogLevel.ALL,
+        includeExecutionData: props.logExecutionData,
+      },
+    });
+    // The definition names the functions only through substitutions, so CDK cannot infer this
+    // grant; the unqualified ARNs are all the definition invokes.
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(substitutions),
+      }),
+    );
+    acknowledgeWildcardResource(
+      this.stateMachine.role,
+      '*',
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and the like) and X-Ray ' +
+        '(xray:PutTraceSegments and the like) support no resource-level permissions; the ' +
+        'state machine needs them for its execution logs and tracing.',
+    );
+  }
+}

@@ -1,0 +1,99 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ROUTES } from '../../functions/routes.ts';
+import { acknowledge } from './acknowledge.ts';
+import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
+import type { TasksTable } from './tasks-table.ts';
+
+export interface TasksApiProps {
+  tasks: TasksTable;
+  workflow: StateMachine;
+  defaults: FunctionDefaults;
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/** HTTP API access log fields, one JSON object per request. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+/** The HTTP API: one function per route of the route table, on a throttled, logged default stage. */
+export class TasksApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** The route functions, by route name. */
+  readonly functions: ReadonlyMap<string, ServiceFunction>;
+  /** The API's own host name, which CloudFront forwards API paths to. */
+  readonly domainName: string;
+
+  constructor(scope: Construct, id: string, props: TasksApiProps) {
+    super(scope, id);
+    const { tasks, workflow, defaults } = props;
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Long-running tasks: create, list, read, cancel and delete tasks',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+    const stack = Stack.of(this);
+    this.domainName = `${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+
+    const functions = new Map<string, ServiceFunction>();
+    for (const route of ROUTES) {
+      const handler = new ServiceFunction(this, route.name, {
+        entry: route.entry,
+        description: `${route.method} ${route.path}`,
+        timeout: Duration.seconds(10),
+        defaults,
+      }).useTable(tasks, route.table);
+      if (route.workflow === 'start') handler.allowStartExecution(workflow);
+      if (route.workflow === 'stop') handler.allowStopExecution(workflow);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.name}Integration`, handler.function),
+      });
+      functions.set(route.name, handler);
+    }
+    this.functions = functions;
+
+    const noAuthorizer =
+      "The HTTP contract (API.md) keeps the replaced service's unauthenticated endpoints so its " +
+      'clients keep working; an authorizer is tracked as future work.';
+    acknowledge(this.api, 'APIG4', noAuthorizer);
+    acknowledge(this.api, 'COG4', noAuthorizer);
+  }
+}
