@@ -1,0 +1,331 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
+import {
+  apiClient,
+  type LocalService,
+  removeDataDir,
+  startLocalService,
+  waitFor,
+} from '../helpers/local-service.ts';
+import { launchChromium } from './browser.ts';
+
+let service: LocalService | undefined;
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  const [started, launched] = await Promise.allSettled([startLocalService(), launchChromium()]);
+  if (started.status === 'fulfilled') service = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  if (started.status === 'rejected') throw started.reason;
+  if (launched.status === 'rejected') throw launched.reason;
+  api = apiClient(started.value.url);
+});
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+  if (service) removeDataDir(service.dataDir);
+});
+
+const isListRequest = (url: URL) => url.pathname === '/tasks';
+
+async function openDashboard(width = 1280): Promise<Page> {
+  if (!browser || !service) throw new Error('The browser or the service did not start');
+  context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(service.url);
+  await page.locator('#sync', { hasText: 'Live' }).waitFor();
+  return page;
+}
+
+async function createTask(name: string | null, durationSeconds: number, fail = false) {
+  const input = { duration_seconds: durationSeconds, fail };
+  const response = await api('POST', '/tasks', { name, type: 'simulate', input });
+  expect(response.status).toBe(201);
+  return response.body.task_id as string;
+}
+
+const row = (page: Page, taskId: string) => page.locator(`[data-task-id="${taskId}"]`);
+const badge = (page: Page, taskId: string, status: string) =>
+  row(page, taskId).locator('.badge', { hasText: status });
+const shownIds = (page: Page) =>
+  page.locator('[data-task-id]').evaluateAll((rows) => rows.map((each) => each.dataset.taskId));
+
+describe('dashboard', () => {
+  it('creates a task from the form and shows it reach 100 % and SUCCESS', async () => {
+    const page = await openDashboard();
+    await page.getByLabel('Name', { exact: true }).fill('form task');
+    await page.getByLabel('Duration (seconds)').fill('2');
+    const created = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' && isListRequest(new URL(response.url())),
+    );
+    await page.getByRole('button', { name: 'Create task', exact: true }).click();
+    const response = await created;
+    const task = await response.json();
+    expect(response.status()).toBe(201);
+    expect(task).toMatchObject({ name: 'form task', input: { duration_seconds: 2, fail: false } });
+
+    await badge(page, task.task_id, 'SUCCESS').waitFor({ timeout: 15_000 });
+    const card = row(page, task.task_id);
+    expect(await card.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value)).toBe(
+      100,
+    );
+    expect(await card.locator('.percent').textContent()).toBe('100 %');
+    expect(await card.locator('.task-outcome').textContent()).toContain('completed successfully');
+  });
+
+  it('cancels a running task', async () => {
+    const taskId = await createTask('to cancel', 60);
+    const page = await openDashboard();
+    await badge(page, taskId, 'RUNNING').waitFor();
+    await row(page, taskId).getByRole('button', { name: 'Cancel', exact: true }).click();
+    await badge(page, taskId, 'CANCELLED').waitFor();
+    expect(await row(page, taskId).getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    expect((await api('GET', `/tasks/${taskId}/status`)).body.status).toBe('CANCELLED');
+  });
+
+  it('filters by status on the server', async () => {
+    const running = await createTask('still running', 60);
+    const finished = await createTask('finished soon', 1);
+    const page = await openDashboard();
+    await badge(page, finished, 'SUCCESS').waitFor();
+    const filtered = page.waitForRequest((request) => {
+      const url = new URL(request.url());
+      return isListRequest(url) && url.searchParams.get('status') === 'RUNNING';
+    });
+    await page.getByLabel('Status', { exact: true }).selectOption('RUNNING');
+    await filtered;
+    await badge(page, running, 'RUNNING').waitFor();
+    await page.waitForFunction(() => {
+      const rows = Array.from(document.querySelectorAll<HTMLElement>('[data-task-id]'));
+      return rows.length > 0 && rows.every((each) => each.dataset.status === 'RUNNING');
+    });
+    expect(await row(page, finished).count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get('status')).toBe('RUNNING');
+  });
+
+  it('deletes a task only after confirmation, and the API forgets it', async () => {
+    const taskId = await createTask('to delete', 60);
+    const page = await openDashboard();
+    await row(page, taskId).waitFor();
+    const deleteButton = row(page, taskId).getByRole('button', { name: 'Delete', exact: true });
+
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await deleteButton.click();
+    await sleep(300);
+    expect((await api('GET', `/tasks/${taskId}/status`)).status).toBe(200);
+
+    const messages: string[] = [];
+    page.once('dialog', (dialog) => {
+      messages.push(dialog.message());
+      void dialog.accept();
+    });
+    await deleteButton.click();
+    await row(page, taskId).waitFor({ state: 'detached' });
+    expect(messages).toEqual([expect.stringContaining('to delete')]);
+    expect((await api('GET', `/tasks/${taskId}/status`)).status).toBe(404);
+    await sleep(1_500);
+    expect(await row(page, taskId).count()).toBe(0);
+  });
+
+  it('shows the tasks again after a reload, from the API', async () => {
+    const taskId = await createTask('survives a reload', 60);
+    const page = await openDashboard();
+    await row(page, taskId).waitFor();
+    await page.reload();
+    await page.locator('#sync', { hasText: 'Live' }).waitFor();
+    await row(page, taskId).waitFor();
+    const listed = (await api('GET', '/tasks?limit=20')).body as { task_id: string }[];
+    expect(await shownIds(page)).toEqual(listed.map((task) => task.task_id));
+  });
+
+  it('shows a task created elsewhere without a reload', async () => {
+    const page = await openDashboard();
+    const taskId = await createTask('made with curl', 60);
+    await row(page, taskId).waitFor({ timeout: 5_000 });
+  });
+
+  it('shows a hostile name as text', async () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const page = await openDashboard();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const taskId = await createTask(hostile, 1);
+    await badge(page, taskId, 'SUCCESS').waitFor();
+    expect(await row(page, taskId).locator('.task-name').textContent()).toBe(hostile);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it("shows the API's error message when a task cannot be created", async () => {
+    const page = await openDashboard();
+    const error = 'The task could not be started; it was recorded as FAILURE';
+    await page.route(isListRequest, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({ error, code: 'start_failed' }),
+          })
+        : route.fallback(),
+    );
+    await page.getByRole('button', { name: 'Create task', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: error }).waitFor();
+  });
+
+  it('shows "Reconnecting" during an outage and recovers by itself', async () => {
+    const page = await openDashboard();
+    const outage = (url: URL) => isListRequest(url);
+    await page.route(outage, (route) => route.abort('connectionrefused'));
+    const banner = page.getByRole('status').filter({ hasText: 'Reconnecting' });
+    await banner.waitFor({ timeout: 5_000 });
+    const taskId = await createTask('made during the outage', 60);
+    await page.unroute(outage);
+    await banner.waitFor({ state: 'hidden', timeout: 10_000 });
+    await row(page, taskId).waitFor();
+    expect(await page.locator('#sync').textContent()).toContain('Live');
+  });
+
+  it('keeps to one list request a second with 20 running tasks', async () => {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createTask(`long task ${i + 1}`, 3_600)),
+    );
+    const page = await openDashboard();
+    await page.locator('[data-task-id]').nth(19).waitFor();
+    await sleep(1_000);
+    const gets: { url: URL; etag: Promise<string | undefined> }[] = [];
+    page.on('request', (request) => {
+      if (request.method() !== 'GET') return;
+      const etag = request.allHeaders().then((headers) => headers['if-none-match']);
+      gets.push({ url: new URL(request.url()), etag });
+    });
+    const seconds = 5;
+    await sleep(seconds * 1_000);
+    const count = gets.length;
+    console.info(`GET requests with 20 running tasks: ${count} in ${seconds} s`);
+    expect(count).toBeLessThanOrEqual(2 * seconds);
+    expect(count).toBeGreaterThanOrEqual(seconds - 1);
+    expect(gets.every((get) => isListRequest(get.url))).toBe(true);
+    expect(await Promise.all(gets.map((get) => get.etag))).not.toContain(undefined);
+  });
+
+  it('treats 304 as no change', async () => {
+    const page = await openDashboard();
+    await page.getByLabel('Status', { exact: true }).selectOption('FAILURE');
+    await page.locator('.empty', { hasText: 'No FAILURE tasks' }).waitFor();
+    const statuses: number[] = [];
+    page.on('response', (response) => {
+      if (isListRequest(new URL(response.url()))) statuses.push(response.status());
+    });
+    await sleep(2_500);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 304)).toBe(true);
+    await page.locator('.empty', { hasText: 'No FAILURE tasks' }).waitFor();
+  });
+
+  it('loads older tasks with "Load more" and keeps them while refreshing', async () => {
+    const missing = 21 - (await listAllIds()).length;
+    for (let i = 0; i < missing; i++) await createTask(`older task ${i + 1}`, 1);
+    const page = await openDashboard();
+    await page.locator('[data-task-id]').nth(19).waitFor();
+    expect(await page.locator('[data-task-id]').count()).toBe(20);
+    await page.getByRole('button', { name: 'Load more', exact: true }).click();
+    const all = await listAllIds();
+    expect(all.length).toBeGreaterThan(20);
+    await waitFor(async () => ((await shownIds(page)).length === all.length ? true : undefined));
+    expect(await shownIds(page)).toEqual(all);
+
+    const newest = await createTask('after load more', 60);
+    await row(page, newest).waitFor();
+    await sleep(1_500);
+    expect(await shownIds(page)).toEqual([newest, ...all]);
+  });
+
+  it('is usable with the keyboard and copies a task id', async () => {
+    const page = await openDashboard();
+    await context?.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByLabel('Name', { exact: true }).focus();
+    await page.keyboard.type('typed task');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('60');
+    await page.keyboard.press('Enter');
+    const card = page.locator('[data-task-id]', { hasText: 'typed task' });
+    await card.waitFor();
+    const taskId = await card.getAttribute('data-task-id');
+    await card.getByRole('button', { name: 'Copy task id' }).focus();
+    await page.keyboard.press('Enter');
+    await card
+      .getByRole('button', { name: 'Copy task id' })
+      .filter({ hasText: 'Copied' })
+      .waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(taskId);
+  });
+
+  it('runs under the content security policy CloudFront sends', async () => {
+    if (!browser || !service) throw new Error('The browser or the service did not start');
+    const taskId = await createTask('under the CSP', 60);
+    context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await page.route(
+      (url) => url.pathname === '/',
+      async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), 'content-security-policy': CONTENT_SECURITY_POLICY },
+        });
+      },
+    );
+    await page.goto(service.url);
+    await page.locator('#sync', { hasText: 'Live' }).waitFor();
+    await row(page, taskId).waitFor();
+    const headerColour = await page
+      .locator('.topbar')
+      .evaluate((header) => getComputedStyle(header).backgroundColor);
+    expect(headerColour).toBe('rgb(17, 26, 43)');
+    expect(violations).toEqual([]);
+  });
+
+  it('fits a 375 px phone screen and a 1280 px screen without horizontal scrolling', async () => {
+    await createTask('x'.repeat(200), 60);
+    for (const width of [375, 1280]) {
+      const page = await openDashboard(width);
+      await page.locator('[data-task-id]').first().waitFor();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, `horizontal overflow at ${width} px`).toBe(0);
+      await context?.close();
+      context = undefined;
+    }
+  });
+});
+
+async function listAllIds(): Promise<string[]> {
+  const ids: string[] = [];
+  let path: string | undefined = '/tasks?limit=100';
+  while (path) {
+    const page = await api('GET', path);
+    ids.push(...(page.body as { task_id: string }[]).map((task) => task.task_id));
+    path = /<([^>]*)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+  }
+  return ids;
+}
