@@ -20,7 +20,10 @@ function parseRequest(body: Record<string, unknown>) {
   if (unknown)
     throw new ValidationError(`Unknown field "${unknown}"; allowed: ${FIELDS.join(', ')}`);
   const { name = null, type = DEFAULT_TYPE, input } = body;
-  if (name !== null && (typeof name !== 'string' || name.length > MAX_NAME)) {
+  if (
+    name !== null &&
+    (typeof name !== 'string' || [...name].length > MAX_NAME || !name.isWellFormed())
+  ) {
     throw new ValidationError(`Field "name" must be a string of at most ${MAX_NAME} characters`);
   }
   if (typeof type !== 'string') throw new ValidationError('Field "type" must be a string');

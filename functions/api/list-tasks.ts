@@ -11,7 +11,7 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 100;
 
 function parseQuery(event: APIGatewayProxyEventV2): ListQuery {
-  const status = queryParam(event, 'status')?.toUpperCase();
+  const status = queryParam(event, 'status');
   if (status !== undefined && status !== '' && !isStatus(status)) {
     throw new ValidationError(
       `Unknown status "${status}"; expected one of ${STATUSES.join(', ')}`,
@@ -20,7 +20,7 @@ function parseQuery(event: APIGatewayProxyEventV2): ListQuery {
   }
   const rawLimit = queryParam(event, 'limit');
   const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_LIMIT : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+  if (!/^\d*$/.test(rawLimit ?? '') || limit < 1 || limit > MAX_LIMIT) {
     throw new ValidationError(
       `Query parameter "limit" must be an integer from 1 to ${MAX_LIMIT}`,
       'invalid_limit',

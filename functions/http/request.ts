@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ClientError, TaskNotFoundError, ValidationError } from '../tasks/errors.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The JSON body, or undefined when there is none. */
 export function jsonBody(event: APIGatewayProxyEventV2): unknown {
@@ -14,7 +15,12 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
       `Request body is larger than ${MAX_BODY_BYTES} bytes`,
     );
   }
-  const text = raw.toString('utf8');
+  let text: string;
+  try {
+    text = UTF8.decode(raw);
+  } catch {
+    throw new ValidationError('Request body is not valid UTF-8', 'malformed_json');
+  }
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
@@ -25,7 +31,8 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
 
 /** A JSON object body (or an empty one when there is no body). */
 export function objectBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  const body = jsonBody(event) ?? {};
+  const body = jsonBody(event);
+  if (body === undefined) return {};
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('Request body must be a JSON object');
   }

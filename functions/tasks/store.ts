@@ -186,14 +186,15 @@ export class TaskStore {
     }
   }
 
-  /** A real round trip to the table, for the health check. */
-  async ping(): Promise<void> {
+  /** A real round trip to the table, for the health check; gives up after `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<void> {
     await this.db.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { task_id: '#health' },
         ProjectionExpression: 'task_id',
       }),
+      { abortSignal: AbortSignal.timeout(timeoutMs) },
     );
   }
 }

@@ -51,6 +51,20 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
     });
   });
   server.keepAliveTimeout = 5_000;
+  // Requests Node's parser rejects (a bad method, oversized headers) still get a JSON error.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(
+      tooLarge
+        ? { error: 'Request headers are too large', code: 'headers_too_large' }
+        : { error: 'Malformed HTTP request', code: 'bad_request' },
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
@@ -59,8 +73,13 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // Prefixed with the origin so that a path starting with `//` stays a path, not a host.
+  const url = req.url?.startsWith('/') ? URL.parse(`http://localhost${req.url}`) : null;
   const method = req.method ?? 'GET';
+  if (!url) {
+    send(res, 400, { error: 'Malformed request target', code: 'bad_request' });
+    return;
+  }
   const matches = options.routes
     .map((entry) => ({ ...entry, params: matchPath(entry.route.path, url.pathname) }))
     .filter((entry) => entry.params !== undefined);

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
 
-const local = useLocalService();
+// One-second slices: every task here goes round the workflow's Work → Wait loop.
+const local = useLocalService({ env: { WORK_SLICE_SECONDS: '1' } });
 const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
 
 const create = async (body?: unknown) => {
@@ -211,5 +214,25 @@ describe('routing', () => {
     const response = await fetch(`${local.service.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
+  });
+});
+
+describe('health when the database hangs', () => {
+  it('answers 503 unavailable within a few seconds, and ok again once it is back', async () => {
+    const jvm = Number(readFileSync(join(local.service.dataDir, 'dynamodb-local.pid'), 'utf8'));
+    process.kill(jvm, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const response = await api('GET', '/health');
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({
+        status: 'unavailable',
+        checks: { database: 'unavailable' },
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      process.kill(jvm, 'SIGCONT');
+    }
+    expect((await api('GET', '/health')).status).toBe(200);
   });
 });

@@ -117,7 +117,7 @@ describe('GET /tasks', () => {
   it('queries the status index newest first, never scanning', async () => {
     db.on(QueryCommand).resolves({ Items: [stored({ status: 'RUNNING' })] });
     const response = await listTasks(
-      httpEvent({ query: { status: 'running', limit: '5' } }),
+      httpEvent({ query: { status: 'RUNNING', limit: '5' } }),
       context,
     );
     expect(response.statusCode).toBe(200);

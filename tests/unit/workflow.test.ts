@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import {
+  readDefinitionTemplate,
+  renderDefinition,
+  SUBSTITUTIONS,
+} from '../../infra/workflow/definition.ts';
+
+const definition = JSON.parse(readDefinitionTemplate());
+
+describe('workflow definition', () => {
+  it('gives each Task state more time than its function has, and the worker more than a slice', () => {
+    for (const [state, fn] of Object.entries(WORKFLOW_FUNCTIONS)) {
+      expect(definition.States[state].TimeoutSeconds).toBeGreaterThan(fn.timeoutSeconds);
+    }
+    expect(WORKFLOW_FUNCTIONS.Work.timeoutSeconds).toBeGreaterThanOrEqual(WORK_SLICE_SECONDS + 10);
+  });
+
+  it('catches every worker error into RecordFailure, keeping the task id', () => {
+    expect(definition.States.Work.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' },
+    ]);
+  });
+
+  it('uses exactly the substitutions it declares', () => {
+    const used = new Set([...readDefinitionTemplate().matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect(used).toEqual(new Set(SUBSTITUTIONS));
+    expect(() => renderDefinition({ WorkFunctionArn: 'a' } as never)).toThrow(
+      'RecordFailureFunctionArn',
+    );
+  });
+});
