@@ -84,11 +84,37 @@ describe('POST /tasks', () => {
     ['{"input": {"colour": "red"}}', 'invalid_request'],
     ['{"name": 42}', 'invalid_request'],
     ['{"priority": 1}', 'invalid_request'],
+    ['null', 'invalid_request'],
+    ['{"name": "\\ud800x"}', 'invalid_request'],
+    [`{"name": "${'x'.repeat(201)}"}`, 'invalid_request'],
   ])('answers 400 to %s', async (requestBody, code) => {
     const response = await createTask(httpEvent({ method: 'POST', body: requestBody }), context);
     expect(response.statusCode).toBe(400);
     expect(body(response)).toMatchObject({ code, error: expect.any(String) });
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('counts a name in characters, not UTF-16 code units', async () => {
+    db.on(PutCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    const name = '🚀'.repeat(200);
+    const response = await createTask(
+      httpEvent({ method: 'POST', body: JSON.stringify({ name }) }),
+      context,
+    );
+    expect(response.statusCode).toBe(201);
+    expect(body(response).name).toBe(name);
+  });
+
+  it('answers 400 to a body that is not UTF-8', async () => {
+    const event = {
+      ...httpEvent({ method: 'POST' }),
+      body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'),
+      isBase64Encoded: true,
+    };
+    const response = await createTask(event, context);
+    expect(response.statusCode).toBe(400);
+    expect(body(response).code).toBe('malformed_json');
   });
 
   it('answers 413 to a body over 64 KiB', async () => {
@@ -154,6 +180,9 @@ describe('GET /tasks', () => {
     [{ limit: '0' }, 'invalid_limit'],
     [{ limit: '101' }, 'invalid_limit'],
     [{ limit: 'ten' }, 'invalid_limit'],
+    [{ limit: '1e1' }, 'invalid_limit'],
+    [{ limit: '1.0' }, 'invalid_limit'],
+    [{ status: 'running' }, 'invalid_status'],
     [{ cursor: 'not-a-cursor' }, 'invalid_cursor'],
     [
       { cursor: encodeCursor({ task_id: 'T2', kind: 'task' }), status: 'RUNNING' },
