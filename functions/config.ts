@@ -1,3 +1,5 @@
+import { WORK_SLICE_SECONDS } from './routes.ts';
+
 /**
  * The environment every function reads, validated once at module scope so a
  * misconfigured deployment fails at cold start with a message naming the variable.
@@ -29,5 +31,5 @@ export const env = {
   /** Days a finished task is kept before DynamoDB's TTL removes it. */
   retentionDays: () => readNumber('TASK_RETENTION_DAYS', 30, 1, 3650),
   /** Longest stretch of work one worker invocation does before handing back to the workflow. */
-  workSliceSeconds: () => readNumber('WORK_SLICE_SECONDS', 60, 1, 840),
+  workSliceSeconds: () => readNumber('WORK_SLICE_SECONDS', WORK_SLICE_SECONDS, 1, 840),
 };

@@ -71,6 +71,9 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
+/** Timeout of every API function (API Gateway itself gives up after 30 s). */
+export const API_TIMEOUT_SECONDS = 10;
+
 /** The workflow's functions, by the name of the Task state that invokes each. */
 export const WORKFLOW_FUNCTIONS = {
   Work: { entry: 'functions/worker/work.ts', timeoutSeconds: 90 },

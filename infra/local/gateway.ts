@@ -7,7 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { Route } from '../../functions/routes.ts';
+import { API_TIMEOUT_SECONDS, type Route } from '../../functions/routes.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export type ApiHandler = (
@@ -25,7 +25,6 @@ export interface GatewayOptions {
 
 /** API Gateway's own limit on a request body. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
-const HANDLER_TIMEOUT_MS = 29_000;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -91,7 +90,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
       return;
     }
     const event = toEvent(req, url, match.route, match.params, body);
-    const result = await match.handler(event, lambdaContext(match.route.name, HANDLER_TIMEOUT_MS));
+    const result = await match.handler(
+      event,
+      lambdaContext(match.route.name, API_TIMEOUT_SECONDS * 1000),
+    );
     res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
     res.end(
       result.body === undefined
