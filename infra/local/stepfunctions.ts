@@ -101,7 +101,11 @@ export class StepFunctionsEmulator {
 
   private async handle(req: IncomingMessage): Promise<unknown> {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+    const parsed = parseJson(await readBody(req), 'SerializationException');
+    if (typeof parsed !== 'object' || parsed === null) {
+      throw new ApiError('SerializationException', 'The request body must be a JSON object');
+    }
+    const body = parsed as Record<string, unknown>;
     switch (target) {
       case 'AWSStepFunctions.StartExecution':
         return this.start(body);
@@ -135,7 +139,8 @@ export class StepFunctionsEmulator {
       if (existing.status === 'RUNNING' && existing.input === input) return summary(existing);
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const run = this.machine.run(JSON.parse(input), {
+    this.forgetOldExecutions();
+    const run = this.machine.run(parseJson(input, 'InvalidExecutionInput') as never, {
       overrides: { taskResourceLocalHandlers: this.localHandlers() },
       noThrowOnAbort: false,
     });
@@ -169,6 +174,14 @@ export class StepFunctionsEmulator {
     );
     this.executions.set(executionArn, execution);
     return summary(execution);
+  }
+
+  /** Ended executions are kept an hour for DescribeExecution, then dropped. */
+  private forgetOldExecutions(): void {
+    const cutoff = Date.now() - 3_600_000;
+    for (const [arn, execution] of this.executions) {
+      if (execution.stopDate && execution.stopDate.getTime() < cutoff) this.executions.delete(arn);
+    }
   }
 
   private stop(body: Record<string, unknown>) {
@@ -251,6 +264,14 @@ function summary(execution: Execution) {
 
 function toEpoch(date: Date): number {
   return date.getTime() / 1000;
+}
+
+function parseJson(text: string, errorType: string): unknown {
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    throw new ApiError(errorType, 'Invalid JSON');
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

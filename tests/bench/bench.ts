@@ -4,8 +4,13 @@
  * Run with `npm run bench`.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { apiClient, removeDataDir, startLocalService, waitFor } from '../helpers/local-service.ts';
+import {
+  apiClient,
+  dynamoDBLocalPid,
+  removeDataDir,
+  startLocalService,
+  waitFor,
+} from '../helpers/local-service.ts';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -99,7 +104,7 @@ try {
   });
   console.log(`50 concurrent 2-second tasks, all done  ${ms(batch)}`);
 
-  const jvm = Number(readFileSync(join(service.dataDir, 'dynamodb-local.pid'), 'utf8'));
+  const jvm = dynamoDBLocalPid(service.dataDir);
   console.log(
     `Memory (RSS): service ${rssMiB(service.child.pid).toFixed(0)} MiB, DynamoDB Local ${rssMiB(jvm).toFixed(0)} MiB`,
   );

@@ -28,6 +28,11 @@ beforeAll(async () => {
 afterEach(async () => {
   await context?.close();
   context = undefined;
+  // Long tasks left running would load the machine for the rest of the suite.
+  for (const status of ['RUNNING', 'PENDING']) {
+    const { body } = await api('GET', `/tasks?status=${status}&limit=100`);
+    for (const task of body ?? []) await api('PATCH', `/tasks/${task.task_id}/status`);
+  }
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
+import { readPidFile } from '../../infra/local/dynamodb.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -48,14 +49,23 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
     output += chunk;
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      child.kill('SIGKILL');
+    }
+    // Only the JVM this service started: a refused second start must not stop the first's.
+    if (readPidFile(dataDir)?.owner === child.pid) await killOrphanJvm(dataDir);
+  };
   const deadline = Date.now() + (options.timeoutMs ?? 45_000);
   let url: string | undefined;
   while (!url) {
     url = /ready on (http:\/\/\S+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1');
-    if (child.exitCode !== null) throw new Error(`Local service exited early:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`Local service did not start in time:\n${output}`);
+    if (!url && (child.exitCode !== null || Date.now() > deadline)) {
+      await stop();
+      if (!options.dataDir) removeDataDir(dataDir);
+      throw new Error(`Local service did not start:\n${output}`);
     }
     await sleep(50);
   }
@@ -64,13 +74,7 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
     dataDir,
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, sleep(15_000)]);
-      }
-      await killOrphanJvm(dataDir);
-    },
+    stop,
     async kill() {
       child.kill('SIGKILL');
       await exited;
@@ -79,19 +83,23 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
   return service;
 }
 
+/** The pid of the DynamoDB Local that local mode started for `dataDir`, while it runs. */
+export function dynamoDBLocalPid(dataDir: string): number | undefined {
+  const jvm = readPidFile(dataDir)?.jvm;
+  if (jvm === undefined) return undefined;
+  try {
+    return readFileSync(`/proc/${jvm}/cmdline`, 'utf8').includes('DynamoDBLocal.jar')
+      ? jvm
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** After a crash the JVM outlives its parent; tests stop it by the pid local mode recorded. */
 export async function killOrphanJvm(dataDir: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(dataDir, 'dynamodb-local.pid'), 'utf8'));
-  } catch {
-    return;
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
+  const jvm = dynamoDBLocalPid(dataDir);
+  if (jvm !== undefined) process.kill(jvm, 'SIGKILL');
 }
 
 export function removeDataDir(dataDir: string): void {

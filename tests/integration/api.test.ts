@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
+import {
+  type apiClient,
+  dynamoDBLocalPid,
+  useLocalService,
+  waitFor,
+} from '../helpers/local-service.ts';
 
 // One-second slices: every task here goes round the workflow's Work → Wait loop.
 const local = useLocalService({ env: { WORK_SLICE_SECONDS: '1' } });
@@ -142,20 +145,25 @@ describe('listing', () => {
 describe('cancelling', () => {
   it('cancels a running task for good, idempotently, keeping its progress', async () => {
     const task = await create({ input: { duration_seconds: 30 } });
-    await waitFor(async () => ((await statusOf(task.task_id)) === 'RUNNING' ? true : undefined));
+    await waitFor(async () => {
+      const { body } = await api('GET', `/tasks/${task.task_id}/status`);
+      return body.status === 'RUNNING' && body.progress > 0 ? true : undefined;
+    });
     const cancelled = await api('PATCH', `/tasks/${task.task_id}/status`, { status: 'CANCELLED' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
+    expect(cancelled.body.progress).toBeGreaterThan(0);
     const again = await api('PATCH', `/tasks/${task.task_id}/status`);
     expect(again.status).toBe(200);
     expect(again.body.status).toBe('CANCELLED');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await statusOf(task.task_id)).toBe('CANCELLED');
+    const later = await api('GET', `/tasks/${task.task_id}/status`);
+    expect(later.body).toMatchObject({ status: 'CANCELLED', progress: cancelled.body.progress });
     const result = await api('GET', `/tasks/${task.task_id}/result`);
     expect(result.body).toMatchObject({ status: 'CANCELLED', error: 'Task was cancelled' });
   });
 
-  it('cancels a task that is still PENDING', async () => {
+  it('cancels a task right after creating it, before or as its work starts', async () => {
     const task = await create({ input: { duration_seconds: 30 } });
     const response = await api('PATCH', `/tasks/${task.task_id}/status`, { status: 'CANCELLED' });
     expect(response.status).toBe(200);
@@ -219,7 +227,7 @@ describe('routing', () => {
 
 describe('health when the database hangs', () => {
   it('answers 503 unavailable within a few seconds, and ok again once it is back', async () => {
-    const jvm = Number(readFileSync(join(local.service.dataDir, 'dynamodb-local.pid'), 'utf8'));
+    const jvm = dynamoDBLocalPid(local.service.dataDir) as number;
     process.kill(jvm, 'SIGSTOP');
     try {
       const started = Date.now();

