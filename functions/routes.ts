@@ -2,6 +2,18 @@
  * The route table: the CDK stack makes one function per route from it, and the local
  * gateway dispatches with it, so both serve exactly the same API.
  */
+
+/** A DynamoDB action on the table's items. */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+/** A DynamoDB action on the table's indexes. */
+export type IndexAction = 'Query';
+
+/** Exactly the DynamoDB actions a handler calls (directly or through the store), and where. */
+export interface TableAccess {
+  items?: readonly ItemAction[];
+  indexes?: readonly IndexAction[];
+}
+
 export interface Route {
   /** Names the function and its construct. */
   name: string;
@@ -10,8 +22,8 @@ export interface Route {
   path: string;
   /** The handler module, from the repository root; it exports `handler`. */
   entry: string;
-  /** The least table access the handler needs. */
-  table: 'read' | 'write';
+  /** The table access the handler needs, and no more. */
+  table: TableAccess;
   /** What the handler may do to workflow executions. */
   workflow?: 'start' | 'stop';
 }
@@ -22,7 +34,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/tasks',
     entry: 'functions/api/create-task.ts',
-    table: 'write',
+    table: { items: ['PutItem', 'UpdateItem'] },
     workflow: 'start',
   },
   {
@@ -30,21 +42,21 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/tasks',
     entry: 'functions/api/list-tasks.ts',
-    table: 'read',
+    table: { indexes: ['Query'] },
   },
   {
     name: 'GetTaskStatus',
     method: 'GET',
     path: '/tasks/{id}/status',
     entry: 'functions/api/get-task-status.ts',
-    table: 'read',
+    table: { items: ['GetItem'] },
   },
   {
     name: 'CancelTask',
     method: 'PATCH',
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
-    table: 'write',
+    table: { items: ['UpdateItem'] },
     workflow: 'stop',
   },
   {
@@ -52,14 +64,14 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/tasks/{id}/result',
     entry: 'functions/api/get-task-result.ts',
-    table: 'read',
+    table: { items: ['GetItem'] },
   },
   {
     name: 'DeleteTask',
     method: 'DELETE',
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
-    table: 'write',
+    table: { items: ['DeleteItem'] },
     workflow: 'stop',
   },
   {
@@ -67,7 +79,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/health',
     entry: 'functions/api/health.ts',
-    table: 'read',
+    table: { items: ['GetItem'] },
   },
 ];
 
@@ -76,9 +88,17 @@ export const API_TIMEOUT_SECONDS = 10;
 
 /** The workflow's functions, by the name of the Task state that invokes each. */
 export const WORKFLOW_FUNCTIONS = {
-  Work: { entry: 'functions/worker/work.ts', timeoutSeconds: 90 },
-  RecordFailure: { entry: 'functions/worker/record-failure.ts', timeoutSeconds: 30 },
-} as const;
+  Work: {
+    entry: 'functions/worker/work.ts',
+    timeoutSeconds: 90,
+    table: { items: ['GetItem', 'UpdateItem'] },
+  },
+  RecordFailure: {
+    entry: 'functions/worker/record-failure.ts',
+    timeoutSeconds: 30,
+    table: { items: ['UpdateItem'] },
+  },
+} as const satisfies Record<string, { entry: string; timeoutSeconds: number; table: TableAccess }>;
 
 /** Worker time spent per slice before handing back to the workflow (below the worker's timeout). */
 export const WORK_SLICE_SECONDS = 60;

@@ -30,6 +30,8 @@ export class DashboardDeployment extends Construct {
       description: 'Uploads the dashboard files and invalidates the CloudFront cache',
     });
     logGroup.grantWrite(role);
+    // The same upload as Source.asset(), which would hide the asset's bucket; acknowledging the
+    // upload role's read of that bucket needs it.
     const files = new Asset(this, 'Files', { path: fromRoot('web') });
     const upload = new BucketDeployment(this, 'Upload', {
       sources: [Source.bucket(files.bucket, files.s3ObjectKey)],

@@ -10,6 +10,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { TableAccess } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
 import { acknowledge, acknowledgeWildcardResource } from './acknowledge.ts';
 import type { TasksTable } from './tasks-table.ts';
@@ -106,18 +107,32 @@ export class ServiceFunction extends Construct {
     );
   }
 
-  /** TABLE_NAME and TASK_RETENTION_DAYS, with read-only or read-write access to that table. */
-  useTable(tasks: TasksTable, access: 'read' | 'write'): this {
+  /** TABLE_NAME and TASK_RETENTION_DAYS, with exactly the declared actions on that table. */
+  useTable(tasks: TasksTable, access: TableAccess): this {
     this.function.addEnvironment('TABLE_NAME', tasks.table.tableName);
     this.function.addEnvironment('TASK_RETENTION_DAYS', String(tasks.retentionDays));
-    if (access === 'read') tasks.table.grantReadData(this.role);
-    else tasks.table.grantReadWriteData(this.role);
-    acknowledgeWildcardResource(
-      this.role,
-      `${tasks.table.tableArn}/index/*`,
-      "Covers only this table's own indexes (by-creation, by-status), which listing queries.",
-    );
+    // Not table.grant(): that adds the indexes to every grant once the table has any.
+    const { items = [], indexes = [] } = access;
+    if (items.length > 0) this.allowOnTable(items, tasks.table.tableArn);
+    if (indexes.length > 0) {
+      const allIndexes = `${tasks.table.tableArn}/index/*`;
+      this.allowOnTable(indexes, allIndexes);
+      acknowledgeWildcardResource(
+        this.role,
+        allIndexes,
+        "Covers only this table's own indexes (by-creation, by-status), which listing queries.",
+      );
+    }
     return this;
+  }
+
+  private allowOnTable(actions: readonly string[], resource: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [resource],
+      }),
+    );
   }
 
   /** STATE_MACHINE_ARN, with permission to start executions of that state machine. */

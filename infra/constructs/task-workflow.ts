@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
@@ -26,6 +28,8 @@ export class TaskWorkflow extends Construct {
   readonly stateMachine: StateMachine;
   readonly work: ServiceFunction;
   readonly recordFailure: ServiceFunction;
+  /** Records FAILURE for the task of any execution that ends badly, whatever the workflow managed. */
+  readonly endedBadly: Rule;
 
   constructor(scope: Construct, id: string, props: TaskWorkflowProps) {
     super(scope, id);
@@ -36,13 +40,13 @@ export class TaskWorkflow extends Construct {
       timeout: Duration.seconds(WORKFLOW_FUNCTIONS.Work.timeoutSeconds),
       environment: { WORK_SLICE_SECONDS: String(WORK_SLICE_SECONDS) },
       defaults,
-    }).useTable(tasks, 'write');
+    }).useTable(tasks, WORKFLOW_FUNCTIONS.Work.table);
     this.recordFailure = new ServiceFunction(this, 'RecordFailure', {
       entry: WORKFLOW_FUNCTIONS.RecordFailure.entry,
       description: 'Records a task as FAILURE when the workflow gives up on it',
       timeout: Duration.seconds(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds),
       defaults,
-    }).useTable(tasks, 'write');
+    }).useTable(tasks, WORKFLOW_FUNCTIONS.RecordFailure.table);
 
     const substitutions: Substitutions = {
       WorkFunctionArn: this.work.function.functionArn,
@@ -77,5 +81,41 @@ export class TaskWorkflow extends Construct {
         '(xray:PutTraceSegments and the like) support no resource-level permissions; the ' +
         'state machine needs them for its execution logs and tracing.',
     );
+    this.endedBadly = this.recordFailureOfEndedExecutions();
+  }
+
+  /**
+   * The net under the workflow's own Catch: when an execution fails, times out or is aborted,
+   * RecordFailure gets the task (the execution's name). Its transition is refused for tasks that
+   * already ended or are gone, so executions stopped by cancel or delete change nothing.
+   */
+  private recordFailureOfEndedExecutions(): Rule {
+    const status = EventField.fromPath('$.detail.status');
+    return new Rule(this, 'ExecutionEndedBadly', {
+      description:
+        'Records FAILURE for tasks whose workflow execution failed, timed out or was aborted',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      targets: [
+        new LambdaFunction(this.recordFailure.function, {
+          event: RuleTargetInput.fromObject({
+            task_id: EventField.fromPath('$.detail.name'),
+            failure: {
+              Error: `Execution${status}`,
+              Cause: `The workflow execution ended ${status}`,
+            },
+          }),
+          // The most EventBridge allows: a task left RUNNING is worth recording however late.
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
   }
 }

@@ -10,7 +10,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ROUTES } from '../../functions/routes.ts';
+import { API_TIMEOUT_SECONDS, ROUTES } from '../../functions/routes.ts';
 import { acknowledge } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
 import type { TasksTable } from './tasks-table.ts';
@@ -76,7 +76,7 @@ export class TasksApi extends Construct {
       const handler = new ServiceFunction(this, route.name, {
         entry: route.entry,
         description: `${route.method} ${route.path}`,
-        timeout: Duration.seconds(10),
+        timeout: Duration.seconds(API_TIMEOUT_SECONDS),
         defaults,
       }).useTable(tasks, route.table);
       if (route.workflow === 'start') handler.allowStartExecution(workflow);

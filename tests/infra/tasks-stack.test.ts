@@ -7,8 +7,15 @@ import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import {
+  API_TIMEOUT_SECONDS,
+  ROUTES,
+  type TableAccess,
+  WORK_SLICE_SECONDS,
+  WORKFLOW_FUNCTIONS,
+} from '../../functions/routes.ts';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
+import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
 import { addTasksService } from '../../infra/tasks-app.ts';
 import { API_PATH_PATTERNS, type TasksStack } from '../../infra/tasks-stack.ts';
@@ -23,6 +30,7 @@ import {
   cdkJsonContext,
   logicalId,
   onlyResource,
+  renderInputTransformer,
   resourcesOf,
   statementsOfRole,
 } from './template-queries.ts';
@@ -55,6 +63,26 @@ const routeFunction = (name: string) => {
 };
 const roleStatements = (name: string) =>
   statementsOfRole(template, logicalId(routeFunction(name).role));
+/** Every function with the table access the route table declares for it, by name. */
+const declaredTableAccess = (): Record<string, TableAccess> => ({
+  ...Object.fromEntries(ROUTES.map((route) => [route.name, route.table])),
+  ...Object.fromEntries(Object.entries(WORKFLOW_FUNCTIONS).map(([name, fn]) => [name, fn.table])),
+});
+const functionNamed = (name: string) => {
+  const workflowFunctions = {
+    Work: stack.workflow.work,
+    RecordFailure: stack.workflow.recordFailure,
+  };
+  return workflowFunctions[name as keyof typeof workflowFunctions] ?? routeFunction(name);
+};
+const grantOf = (action: string, resource: unknown) => `${action} on ${JSON.stringify(resource)}`;
+/** The function's DynamoDB grants, one `action on resource` per pair. */
+const dynamodbGrants = (name: string) =>
+  statementsOfRole(template, logicalId(functionNamed(name).role)).flatMap((statement) =>
+    actionsOf(statement)
+      .filter((action) => action.startsWith('dynamodb:'))
+      .flatMap((action) => resourcesOf(statement).map((resource) => grantOf(action, resource))),
+  );
 
 describe('HTTP API', () => {
   it('serves exactly the seven routes of the route table', () => {
@@ -132,6 +160,13 @@ describe('functions', () => {
     }
   });
 
+  it('give the API functions their timeout from the route table', () => {
+    for (const handler of stack.api.functions.values())
+      expect(resource(logicalId(handler.function)).Properties.Timeout).toBe(API_TIMEOUT_SECONDS);
+    const recordFailure = resource(logicalId(stack.workflow.recordFailure.function));
+    expect(recordFailure.Properties.Timeout).toBe(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds);
+  });
+
   it('give the worker its timeout and slice length from the route table', () => {
     const { Properties } = resource(logicalId(stack.workflow.work.function));
     expect(Properties.Timeout).toBe(WORKFLOW_FUNCTIONS.Work.timeoutSeconds);
@@ -151,21 +186,52 @@ describe('permissions', () => {
     }
   });
 
-  it('give read-only routes no write access to the table', () => {
-    const writes = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map(
-      (a) => `dynamodb:${a}`,
-    );
-    const readOnly = ROUTES.filter((route) => route.table === 'read');
-    expect(readOnly.map((route) => route.name)).toEqual(
-      expect.arrayContaining(['ListTasks', 'GetTaskStatus', 'GetTaskResult', 'Health']),
-    );
-    for (const route of readOnly) {
-      const actions = roleStatements(route.name).flatMap(actionsOf);
-      expect(actions).toContain('dynamodb:Query');
-      for (const write of writes) expect(actions).not.toContain(write);
+  it('grant each function exactly the DynamoDB actions its handler calls, and no more', () => {
+    expect(declaredTableAccess()).toEqual({
+      CreateTask: { items: ['PutItem', 'UpdateItem'] },
+      ListTasks: { indexes: ['Query'] },
+      GetTaskStatus: { items: ['GetItem'] },
+      CancelTask: { items: ['UpdateItem'] },
+      GetTaskResult: { items: ['GetItem'] },
+      DeleteTask: { items: ['DeleteItem'] },
+      Health: { items: ['GetItem'] },
+      Work: { items: ['GetItem', 'UpdateItem'] },
+      RecordFailure: { items: ['UpdateItem'] },
+    });
+    const table = { 'Fn::GetAtt': [logicalId(stack.tasks.table), 'Arn'] };
+    const indexes = { 'Fn::Join': ['', [table, '/index/*']] };
+    for (const [name, access] of Object.entries(declaredTableAccess())) {
+      const expected = [
+        ...(access.items ?? []).map((action) => grantOf(`dynamodb:${action}`, table)),
+        ...(access.indexes ?? []).map((action) => grantOf(`dynamodb:${action}`, indexes)),
+      ];
+      expect(dynamodbGrants(name).sort(), name).toEqual(expected.sort());
     }
-    for (const route of ROUTES.filter((r) => r.table === 'write'))
-      expect(roleStatements(route.name).flatMap(actionsOf)).toContain('dynamodb:UpdateItem');
+  });
+
+  it('let only ListTasks reach the indexes', () => {
+    for (const name of Object.keys(declaredTableAccess())) {
+      const onIndexes = dynamodbGrants(name).filter((grant) => grant.includes('/index/*'));
+      expect(onIndexes.length > 0, name).toBe(name === 'ListTasks');
+    }
+  });
+
+  it('give read-only functions no write action on the table', () => {
+    const writes = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map(
+      (action) => `dynamodb:${action}`,
+    );
+    const readOnly = Object.entries(declaredTableAccess())
+      .filter(
+        ([, access]) => !access.items?.some((action) => writes.includes(`dynamodb:${action}`)),
+      )
+      .map(([name]) => name);
+    expect(readOnly.sort()).toEqual(['GetTaskResult', 'GetTaskStatus', 'Health', 'ListTasks']);
+    for (const name of readOnly) {
+      const actions = statementsOfRole(template, logicalId(functionNamed(name).role)).flatMap(
+        actionsOf,
+      );
+      for (const write of writes) expect(actions, name).not.toContain(write);
+    }
   });
 
   it('let only the create route start executions, on the one state machine', () => {
@@ -251,6 +317,64 @@ describe('workflow', () => {
         Level: 'ALL',
         IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
+    });
+  });
+});
+
+describe('net for executions that end badly', () => {
+  const rule = () => onlyResource(template, 'AWS::Events::Rule').Properties;
+  const target = () => {
+    const [only, ...others] = rule().Targets;
+    expect(others).toEqual([]);
+    return only;
+  };
+
+  it("matches this state machine's executions that failed, timed out or were aborted", () => {
+    expect(rule().EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        stateMachineArn: [{ Ref: logicalId(stack.workflow.stateMachine) }],
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+      },
+    });
+  });
+
+  it('sends them to RecordFailure, retried for up to a day; only this rule may invoke it', () => {
+    const recordFailure = logicalId(stack.workflow.recordFailure.function);
+    expect(target().Arn).toEqual({ 'Fn::GetAtt': [recordFailure, 'Arn'] });
+    expect(target().RetryPolicy).toEqual({
+      MaximumEventAgeInSeconds: 86_400,
+      MaximumRetryAttempts: 185,
+    });
+    const fromEvents = Object.values(template.findResources('AWS::Lambda::Permission'))
+      .map((permission) => permission.Properties)
+      .filter((properties) => properties.Principal === 'events.amazonaws.com');
+    expect(fromEvents).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [recordFailure, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [logicalId(stack.workflow.endedBadly), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('gives RecordFailure the task id (the execution name) and a failure naming the status', () => {
+    const event = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { name: '01JTASK', status: 'TIMED_OUT', stateMachineArn: 'arn:sm' },
+    };
+    const input: RecordFailureInput = JSON.parse(
+      renderInputTransformer(target().InputTransformer, event),
+    );
+    expect(input).toEqual({
+      task_id: '01JTASK',
+      failure: {
+        Error: 'ExecutionTIMED_OUT',
+        Cause: 'The workflow execution ended TIMED_OUT',
       },
     });
   });

@@ -60,3 +60,30 @@ export function onlyResource(template: Template, type: string) {
     throw new Error(`Expected one ${type}, found ${resources.length}`);
   return resource;
 }
+
+export interface InputTransformer {
+  InputPathsMap: Record<string, string>;
+  InputTemplate: string;
+}
+
+/**
+ * The input EventBridge gives a target for `event`: each `<name>` becomes the value at its path,
+ * as JSON where it stands alone and as raw text inside a string. Paths are simple `$.a.b` ones.
+ */
+export function renderInputTransformer(transformer: InputTransformer, event: unknown): string {
+  const valueAt = (path: string) =>
+    path
+      .replace(/^\$\.?/, '')
+      .split('.')
+      .reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], event);
+  return transformer.InputTemplate.replace(
+    /<([\w-]+)>/g,
+    (whole, name: string, offset: number, template: string) => {
+      const path = transformer.InputPathsMap[name];
+      if (!path) return whole;
+      const quotesBefore = template.slice(0, offset).match(/(?<!\\)"/g)?.length ?? 0;
+      const inString = quotesBefore % 2 === 1;
+      return inString ? String(valueAt(path)) : JSON.stringify(valueAt(path));
+    },
+  );
+}

@@ -64,10 +64,12 @@ describe('the workflow in the Step Functions emulator', () => {
     expect(seen).toEqual([{ task_id: 'T1' }, { task_id: 'T1' }, { task_id: 'T1' }]);
   });
 
-  it('hands a failing worker error to RecordFailure and fails the execution', async () => {
+  it('retries a failing worker twice, then hands its error to RecordFailure and fails', async () => {
     const recorded: unknown[] = [];
+    let attempts = 0;
     const sfn = await start({
       Work: async () => {
+        attempts += 1;
         throw new TypeError('x is undefined');
       },
       RecordFailure: async (event) => {
@@ -80,8 +82,32 @@ describe('the workflow in the Step Functions emulator', () => {
     );
     const execution = await describeUntilDone(sfn, executionArn as string);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TaskFailed' });
+    expect(attempts).toBe(3);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ task_id: 'T2', failure: { Error: expect.any(String) } });
+  });
+
+  it('carries on after a worker error that a retry gets past, recording no failure', async () => {
+    let attempts = 0;
+    const recorded: unknown[] = [];
+    const sfn = await start({
+      Work: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('The table is busy');
+        return { task_id: 'T5', done: true, wait_seconds: 0 };
+      },
+      RecordFailure: async (event) => {
+        recorded.push(event);
+        return { task_id: 'T5' };
+      },
+    });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ARN, name: 'T5', input: '{"task_id":"T5"}' }),
+    );
+    const execution = await describeUntilDone(sfn, executionArn as string);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(2);
+    expect(recorded).toEqual([]);
   });
 
   it('treats a repeated start as the same execution and a changed input as a conflict', async () => {

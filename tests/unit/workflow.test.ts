@@ -22,6 +22,28 @@ describe('workflow definition', () => {
     ]);
   });
 
+  it('retries Lambda service errors first, then any worker error twice, the worker being idempotent', () => {
+    const [serviceErrors, anyError, ...others] = definition.States.Work.Retry;
+    expect(serviceErrors.ErrorEquals.every((name: string) => name.startsWith('Lambda.'))).toBe(
+      true,
+    );
+    expect(anyError).toEqual({
+      ErrorEquals: ['States.ALL'],
+      IntervalSeconds: 1,
+      MaxAttempts: 2,
+      BackoffRate: 2,
+    });
+    expect(others).toEqual([]);
+  });
+
+  it('fails the execution even when recording the failure fails', () => {
+    expect(definition.States.RecordFailure.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailure', Next: 'Failed' },
+    ]);
+    expect(definition.States.RecordFailure.Next).toBe('Failed');
+    expect(definition.States.Failed.Type).toBe('Fail');
+  });
+
   it('uses exactly the substitutions it declares', () => {
     const used = new Set([...readDefinitionTemplate().matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
     expect(used).toEqual(new Set(SUBSTITUTIONS));
