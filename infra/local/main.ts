@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
   console.log(
     `Tasks service ready on http://${shown}:${port} in ${Date.now() - started} ms` +
-      ` (data in ${settings.dataDir}${resumed ? `, ${resumed} unfinished task(s) resumed` : ''})`,
+      ` (DynamoDB at ${dynamo.endpoint}, table ${settings.tableName}` +
+      `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
+      `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})`,
   );
 }
 

@@ -4,6 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { newTask } from '../../functions/tasks/model.ts';
+import { TaskStore } from '../../functions/tasks/store.ts';
 import { apiClient, removeDataDir, startLocalService } from '../helpers/local-service.ts';
 import { launchChromium } from './browser.ts';
 
@@ -11,6 +16,27 @@ const file = resolve(process.argv[2] ?? 'docs/dashboard.png');
 const width = Number(process.argv[3] ?? 1280);
 
 const service = await startLocalService();
+
+/**
+ * Locally a task leaves PENDING within milliseconds, too fast to photograph, so one task
+ * is written to the table as the API writes it, without starting its execution.
+ */
+async function addWaitingTask(name: string) {
+  const endpoint = /DynamoDB at (http:\/\/\S+),/.exec(service.output())?.[1];
+  const store = new TaskStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    ),
+    'tasks',
+    86_400,
+  );
+  const input = { duration_seconds: 30, fail: false };
+  await store.create(newTask({ taskId: ulid(), name, type: 'simulate', input, now: new Date() }));
+}
 const browser = await launchChromium().catch(async (error: unknown) => {
   await service.stop();
   throw error;
@@ -31,10 +57,11 @@ try {
   await api('PATCH', `/tasks/${resize}/status`, { status: 'CANCELLED' });
   await sleep(4_000);
   await create('Warm caches', 120);
+  await addWaitingTask('Archive old invoices');
 
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   await page.goto(service.url);
-  await page.locator('[data-task-id]').nth(6).waitFor();
+  await page.locator('[data-task-id]').nth(7).waitFor();
   await sleep(1_200);
   await page.screenshot({ path: file, fullPage: true });
   console.log(`Saved ${file} (${width} px wide)`);
