@@ -20,10 +20,37 @@ const errorResponses: MiddlewareObj<Event, Response> = {
       request.response = json(error.statusCode, { error: error.message, code: error.code });
       return;
     }
+    if (isUnavailable(error)) {
+      logger.error('A service the API depends on is unavailable', error as Error);
+      request.response = json(
+        503,
+        { error: 'The service is temporarily unavailable; try again', code: 'service_unavailable' },
+        { 'retry-after': '1' },
+      );
+      return;
+    }
     logger.error('Request failed', error as Error);
     request.response = json(500, { error: 'Internal server error', code: 'internal_error' });
   },
 };
+
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+/** AWS SDK errors that mean "not now" (a timeout, a refused connection, throttling, a 5xx). */
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, $metadata, $retryable } = error as Error & {
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
+  return (
+    error.name === 'TimeoutError' ||
+    TRANSIENT_NETWORK_CODES.has(code ?? '') ||
+    $retryable !== undefined ||
+    ($metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
 
 const requestId: MiddlewareObj<Event, Response> = {
   before: async (request) => {

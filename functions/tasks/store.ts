@@ -209,8 +209,17 @@ function toTask(item: Record<string, unknown>): Task {
   return task as unknown as Task;
 }
 
+/**
+ * Every call gives up after three attempts of at most 2 s each, so a database that
+ * hangs turns into an error well inside the API functions' timeout.
+ */
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  const client = new DynamoDBClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+    ...config,
+  });
+  return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -86,14 +87,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   if (match?.params) {
     const body = await readBody(req);
     if (body === undefined) {
-      send(res, 413, { error: 'Request body is too large', code: 'payload_too_large' });
+      // The rest of the body is never read, so this connection cannot carry another request.
+      const tooLarge = { error: 'Request body is too large', code: 'payload_too_large' };
+      send(res, 413, tooLarge, { connection: 'close' });
       return;
     }
     const event = toEvent(req, url, match.route, match.params, body);
-    const result = await match.handler(
-      event,
-      lambdaContext(match.route.name, API_TIMEOUT_SECONDS * 1000),
-    );
+    const result = await invokeWithTimeout(match.handler, event, match.route.name);
     res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
     res.end(
       result.body === undefined
@@ -118,6 +118,30 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   )
     return;
   send(res, 404, { error: `No route for ${method} ${url.pathname}`, code: 'not_found' });
+}
+
+/** As Lambda ends an invocation that runs out of time, the gateway answers without it. */
+async function invokeWithTimeout(
+  handler: ApiHandler,
+  event: APIGatewayProxyEventV2,
+  name: string,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const timeoutMs = API_TIMEOUT_SECONDS * 1000;
+  const timer = new AbortController();
+  const timedOut = sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => ({
+    statusCode: 503,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      error: `The request did not finish within ${API_TIMEOUT_SECONDS} s`,
+      code: 'timeout',
+    }),
+  }));
+  timedOut.catch(() => {});
+  try {
+    return await Promise.race([handler(event, lambdaContext(name, timeoutMs)), timedOut]);
+  } finally {
+    timer.abort();
+  }
 }
 
 /** The path parameters if `pattern` (with `{name}` segments) matches `path`. */

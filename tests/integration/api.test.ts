@@ -211,6 +211,16 @@ describe('routing', () => {
     expect(response.body).toMatchObject({ code: 'not_found' });
   });
 
+  it("closes the connection after refusing a body over API Gateway's 10 MiB", async () => {
+    const response = await fetch(`${local.service.url}/tasks`, {
+      method: 'POST',
+      body: Buffer.alloc(11 * 1024 * 1024, 32),
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
+    expect((await api('GET', '/health')).status).toBe(200);
+  });
+
   it('answers 405 with Allow to a known path with another method', async () => {
     const response = await api('PUT', '/tasks');
     expect(response.status).toBe(405);
@@ -225,8 +235,8 @@ describe('routing', () => {
   });
 });
 
-describe('health when the database hangs', () => {
-  it('answers 503 unavailable within a few seconds, and ok again once it is back', async () => {
+describe('when the database hangs', () => {
+  it('answers 503 within seconds, on health and on the API, and recovers once it is back', async () => {
     const jvm = dynamoDBLocalPid(local.service.dataDir) as number;
     process.kill(jvm, 'SIGSTOP');
     try {
@@ -238,6 +248,9 @@ describe('health when the database hangs', () => {
         checks: { database: 'unavailable' },
       });
       expect(Date.now() - started).toBeLessThan(5000);
+      const list = await api('GET', '/tasks');
+      expect(list.status).toBe(503);
+      expect(list.body.code).toBe('service_unavailable');
     } finally {
       process.kill(jvm, 'SIGCONT');
     }

@@ -85,6 +85,7 @@ describe('POST /tasks', () => {
     ['{"name": 42}', 'invalid_request'],
     ['{"priority": 1}', 'invalid_request'],
     ['null', 'invalid_request'],
+    ['{"input": null}', 'invalid_request'],
     ['{"name": "\\ud800x"}', 'invalid_request'],
     [`{"name": "${'x'.repeat(201)}"}`, 'invalid_request'],
   ])('answers 400 to %s', async (requestBody, code) => {
@@ -237,6 +238,18 @@ describe('GET /tasks/{id}/status', () => {
     const response = await getStatus(httpEvent({ id: 'x'.repeat(500) }), context);
     expect(response.statusCode).toBe(404);
     expect(db.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 service_unavailable with Retry-After when the table times out', async () => {
+    const timeout = Object.assign(new Error('Request timed out'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+    db.on(GetCommand).rejects(timeout);
+    const response = await getStatus(httpEvent({ id: ID }), context);
+    expect(response.statusCode).toBe(503);
+    expect(body(response).code).toBe('service_unavailable');
+    expect(response.headers['retry-after']).toBe('1');
   });
 
   it('answers 500 without details when the table fails', async () => {

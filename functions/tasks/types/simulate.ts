@@ -13,8 +13,8 @@ const TICK_MS = 1_000;
 /** Simulated work: steady progress for `duration_seconds`, then success or, with `fail`, failure. */
 export const simulate: TaskType<SimulateInput> = {
   parseInput(raw) {
-    const input = raw ?? {};
-    if (typeof input !== 'object' || Array.isArray(input)) {
+    const input = raw === undefined ? {} : raw;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new ValidationError('Field "input" must be an object');
     }
     const { duration_seconds = 10, fail = false, ...rest } = input as Record<string, unknown>;
