@@ -1,15 +1,17 @@
 import { ApiError, cancelTask, createTask, deleteTask, listTasks } from './api.js';
+import { Pacer } from './pacer.js';
 import { isActive, renderCards, renderSummary, STATUSES, tickCards } from './view.js';
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 1_000;
 const HIDDEN_REFRESH_MS = 5_000;
-const MAX_BACKOFF_MS = 15_000;
+const MAX_BACKOFF_MS = 5_000;
 const NOTICE_MS = 10_000;
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const view = {
+  heading: byId('tasks-heading'),
   list: byId('task-list'),
   empty: byId('empty'),
   loadMore: /** @type {HTMLButtonElement} */ (byId('load-more')),
@@ -36,6 +38,8 @@ const state = {
   /** Query of the page after the shown tasks (from the Link header), or null. */
   next: /** @type {URLSearchParams | null} */ (null),
   failures: 0,
+  /** A task is being created; another submit meanwhile is ignored. */
+  creating: false,
 };
 
 /* Pure operations on the shown list. */
@@ -80,10 +84,33 @@ function without(shown, taskId) {
   return shown.filter((task) => task.task_id !== taskId);
 }
 
-let refreshTimer = 0;
-/** @type {AbortController | null} */
-let inFlight = null;
-let lastRefreshStart = 0;
+/* List requests: the first page (polled) and older pages, through one pacer. */
+
+/** A little over half a second, so that no second holds a third list request even with jitter. */
+const LIST_REQUEST_GAP_MS = 550;
+const lists = {
+  /** When the first page is due again, as a `performance.now()` time. */
+  refreshAt: 0,
+  /** When the last refresh started, as a `performance.now()` time. */
+  lastRefreshStart: Number.NEGATIVE_INFINITY,
+  /** "Load more" was asked for and its page has not arrived yet. */
+  moreWanted: false,
+  /** The list request on its way, so that a new filter can call it off. */
+  inFlight: /** @type {AbortController | null} */ (null),
+};
+const listPacer = new Pacer(LIST_REQUEST_GAP_MS, nextListRequest);
+
+/** "Load more" goes first when asked for: the user is waiting for it. */
+function nextListRequest() {
+  if (lists.moreWanted && state.next) return { dueAt: 0, run: loadMore };
+  return { dueAt: lists.refreshAt, run: refresh };
+}
+
+/** Makes the first page due at `at` (a `performance.now()` time), or sooner if it already is. */
+function refreshBy(at) {
+  lists.refreshAt = Math.min(lists.refreshAt, at);
+  listPacer.wake();
+}
 
 function firstPageQuery() {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -91,16 +118,9 @@ function firstPageQuery() {
   return query;
 }
 
-function schedule(delayMs) {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, Math.max(0, delayMs));
-}
-
-/** The wait before the next list request: one a second at most, slower when hidden or failing. */
-function nextDelay() {
-  if (state.failures > 0) return backoff();
-  const interval = document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS;
-  return lastRefreshStart + interval - Date.now();
+/** The wait between refreshes while all is well: one a second, slower when hidden. */
+function pollInterval() {
+  return document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS;
 }
 
 function backoff() {
@@ -109,21 +129,22 @@ function backoff() {
 
 /** One list request for the first page; everything on screen is kept up to date from it. */
 async function refresh() {
-  if (inFlight) return;
   const controller = new AbortController();
-  inFlight = controller;
-  lastRefreshStart = Date.now();
+  lists.inFlight = controller;
+  const startedAt = performance.now();
+  lists.lastRefreshStart = startedAt;
+  lists.refreshAt = Number.POSITIVE_INFINITY;
   try {
     const page = await listTasks(firstPageQuery(), { etag: state.etag, signal: controller.signal });
     if (page.changed) applyFirstPage(page);
     connected();
+    lists.refreshAt = startedAt + pollInterval();
   } catch (error) {
-    if (!controller.signal.aborted) disconnected(error);
+    if (controller.signal.aborted) return;
+    disconnected(error);
+    lists.refreshAt = performance.now() + backoff();
   } finally {
-    if (inFlight === controller) {
-      inFlight = null;
-      schedule(nextDelay());
-    }
+    lists.inFlight = null;
   }
 }
 
@@ -155,35 +176,78 @@ function disconnected(error) {
   view.sync.classList.add('offline');
 }
 
-/** Starts over for a new filter: the old list, ETag and cursor belong to another query. */
+/**
+ * Starts over for a new filter: the old list, ETag and cursor belong to another query.
+ * The first page follows as soon as the pacer allows; quick changes share one request.
+ */
 function changeFilter(status) {
-  inFlight?.abort();
-  inFlight = null;
+  lists.inFlight?.abort();
   Object.assign(state, { status, tasks: [], loaded: false, etag: null, next: null });
   const url = new URL(location.href);
   if (status) url.searchParams.set('status', status);
   else url.searchParams.delete('status');
   history.replaceState(null, '', url);
   render();
-  schedule(0);
+  refreshBy(0);
+}
+
+/** A "Load more" click: asks for the next page once, however often it is clicked meanwhile. */
+function askForMore() {
+  if (lists.moreWanted || !state.next) return;
+  lists.moreWanted = true;
+  setBusy(view.loadMore, true, 'Loading…');
+  listPacer.wake();
 }
 
 async function loadMore() {
-  const query = state.next;
-  if (!query) return;
+  const controller = new AbortController();
+  lists.inFlight = controller;
   const status = state.status;
-  view.loadMore.disabled = true;
   try {
-    const page = await listTasks(query);
-    if (!page.changed || status !== state.status) return;
-    state.tasks = appendPage(state.tasks, page.tasks);
-    state.next = page.next;
-    render();
+    const page = await listTasks(/** @type {URLSearchParams} */ (state.next), {
+      signal: controller.signal,
+    });
+    if (page.changed && status === state.status) showOlderPage(page);
   } catch (error) {
-    showNotice(error);
+    if (!controller.signal.aborted) showNotice(error);
   } finally {
-    view.loadMore.disabled = false;
+    lists.inFlight = null;
+    forgetMore();
   }
+}
+
+/** Drops a wish for "Load more", e.g. when there is no older page (any more) to load. */
+function forgetMore() {
+  if (!lists.moreWanted) return;
+  lists.moreWanted = false;
+  setBusy(view.loadMore, false, 'Load more');
+}
+
+/** Appends an older page; if that was the last one, focus moves from "Load more" to it. */
+function showOlderPage(page) {
+  const firstNew = state.tasks.length;
+  const hadFocus = document.activeElement === view.loadMore;
+  state.tasks = appendPage(state.tasks, page.tasks);
+  state.next = page.next;
+  render();
+  if (hadFocus && view.loadMore.hidden) focusTask(state.tasks[firstNew] ?? state.tasks.at(-1));
+}
+
+/** Focuses the first button of the card of `task`, or the list heading without one. */
+function focusTask(task) {
+  const card = task && view.list.querySelector(`[data-task-id="${CSS.escape(task.task_id)}"]`);
+  (card?.querySelector('button') ?? view.heading).focus();
+}
+
+/**
+ * Marks a button busy without disabling it, so a keyboard user keeps the focus on it;
+ * its handler ignores activations meanwhile.
+ * @param {HTMLButtonElement} button
+ */
+function setBusy(button, busy, label) {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+  button.textContent = label;
 }
 
 const actions = {
@@ -227,29 +291,37 @@ const actions = {
   },
 };
 
+/** Creates a task from the form, once at a time; the focus stays where it was. */
 async function submitCreate(event) {
   event.preventDefault();
-  const fields = new FormData(view.form);
-  const button = view.form.querySelector('button[type="submit"]');
-  button.disabled = true;
+  if (state.creating) return;
+  const button = /** @type {HTMLButtonElement} */ (view.form.querySelector('[type="submit"]'));
+  state.creating = true;
+  setBusy(button, true, 'Creating…');
   view.formError.textContent = '';
   try {
-    const task = await createTask({
-      name: String(fields.get('name') ?? '').trim(),
-      type: 'simulate',
-      input: {
-        duration_seconds: Number(fields.get('duration_seconds')),
-        fail: fields.get('fail') === 'on',
-      },
-    });
-    if (!state.status || state.status === task.status) state.tasks = upsert(state.tasks, task);
-    render();
-    view.form.elements.namedItem('name').value = '';
+    await createFromForm(new FormData(view.form));
   } catch (error) {
     view.formError.textContent = error instanceof Error ? error.message : String(error);
   } finally {
-    button.disabled = false;
+    state.creating = false;
+    setBusy(button, false, 'Create task');
   }
+}
+
+/** @param {FormData} fields */
+async function createFromForm(fields) {
+  const task = await createTask({
+    name: String(fields.get('name') ?? '').trim(),
+    type: 'simulate',
+    input: {
+      duration_seconds: Number(fields.get('duration_seconds')),
+      fail: fields.get('fail') === 'on',
+    },
+  });
+  if (!state.status || state.status === task.status) state.tasks = upsert(state.tasks, task);
+  render();
+  view.form.elements.namedItem('name').value = '';
 }
 
 let noticeTimer = 0;
@@ -262,13 +334,14 @@ function showNotice(error) {
 }
 
 function render() {
-  renderCards(view.list, state.tasks, actions, Date.now());
+  renderCards(view.list, state.tasks, actions, { now: Date.now(), emptyFocus: view.heading });
   renderSummary(view.counts, view.summaryNote, {
     tasks: state.tasks,
     status: state.status,
     more: state.next !== null,
   });
   view.loadMore.hidden = !state.next;
+  if (!state.next) forgetMore();
   view.empty.hidden = state.tasks.length > 0;
   if (!state.loaded) view.empty.textContent = 'Loading tasks…';
   else view.empty.textContent = state.status ? `No ${state.status} tasks.` : 'No tasks yet.';
@@ -282,15 +355,15 @@ function start() {
   view.filter.value = state.status;
   view.filter.addEventListener('change', () => changeFilter(view.filter.value));
   view.form.addEventListener('submit', submitCreate);
-  view.loadMore.addEventListener('click', loadMore);
-  view.retryNow.addEventListener('click', () => schedule(0));
+  view.loadMore.addEventListener('click', askForMore);
+  view.retryNow.addEventListener('click', () => refreshBy(0));
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.failures === 0 && !inFlight) schedule(nextDelay());
+    if (!document.hidden && state.failures === 0) refreshBy(lists.lastRefreshStart + REFRESH_MS);
   });
-  window.addEventListener('online', () => schedule(lastRefreshStart + REFRESH_MS - Date.now()));
+  window.addEventListener('online', () => refreshBy(lists.lastRefreshStart + REFRESH_MS));
   setInterval(() => tickCards(view.list, Date.now()), 1_000);
   render();
-  refresh();
+  listPacer.wake();
 }
 
 start();

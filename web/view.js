@@ -85,6 +85,7 @@ export function createCard(task, actions) {
   const name = element('h3', 'task-name');
   const idLine = element('div', 'task-id');
   const idText = element('code', '', id);
+  idText.title = id;
   const copy = element('button', 'copy', 'Copy');
   copy.type = 'button';
   copy.setAttribute('aria-label', 'Copy task id');
@@ -123,7 +124,17 @@ export function createCard(task, actions) {
   buttons.append(cancel, remove);
 
   card.append(title, state, meta, outcome, buttons);
-  card.parts = { name, badge, progress, percent, outcome, outcomeLabel, outcomeText, cancel };
+  card.parts = {
+    name,
+    badge,
+    progress,
+    percent,
+    outcome,
+    outcomeLabel,
+    outcomeText,
+    cancel,
+    remove,
+  };
   Object.assign(card.parts, parts);
   return card;
 }
@@ -149,16 +160,29 @@ export function updateCard(card, task, now) {
   parts.outcome.hidden = !outcome;
   setText(parts.outcomeLabel, outcome ? `${outcome[0]}: ` : '');
   setText(parts.outcomeText, outcome ? outcome[1] : '');
-  parts.cancel.hidden = !isActive(task);
+  hideKeepingFocus(parts.cancel, !isActive(task), parts.remove);
+}
+
+/** Shows or hides `button`; if it goes while focused, `heir` takes the focus. */
+function hideKeepingFocus(button, hidden, heir) {
+  if (button.hidden === hidden) return;
+  const hadFocus = document.activeElement === button;
+  button.hidden = hidden;
+  if (hidden && hadFocus) heir.focus();
 }
 
 /**
  * Makes `list` show `tasks` in order, reusing the card of each task that stays, so
- * focus and selection survive a refresh.
+ * focus and selection survive a refresh. When the focused card goes, the focus moves to
+ * the next card that stays, else the previous one, else the first card, else `emptyFocus`.
+ * @param {{ now: number, emptyFocus: HTMLElement }} options `now` is the clock for durations
  */
-export function renderCards(list, tasks, actions, now) {
+export function renderCards(list, tasks, actions, { now, emptyFocus }) {
   const cards = new Map([...list.children].map((card) => [card.dataset.taskId, card]));
   const wanted = new Set(tasks.map((task) => task.task_id));
+  const focusedCard = document.activeElement?.closest('[data-task-id]');
+  const leaving = focusedCard?.parentElement === list && !wanted.has(focusedCard.dataset.taskId);
+  const heir = leaving ? neighbourStaying(focusedCard, wanted) : null;
   for (const [id, card] of cards) if (!wanted.has(id)) card.remove();
   let position = list.firstElementChild;
   for (const task of tasks) {
@@ -167,6 +191,20 @@ export function renderCards(list, tasks, actions, now) {
     if (card === position) position = position.nextElementSibling;
     else list.insertBefore(card, position);
   }
+  if (leaving) (firstButton(heir ?? list.firstElementChild) ?? emptyFocus).focus();
+}
+
+/** The nearest card after `card` whose task is `wanted`, else the nearest before it. */
+function neighbourStaying(card, wanted) {
+  const siblings = [...card.parentElement.children];
+  const index = siblings.indexOf(card);
+  const stays = (each) => wanted.has(each.dataset.taskId);
+  return siblings.slice(index + 1).find(stays) ?? siblings.slice(0, index).findLast(stays) ?? null;
+}
+
+/** @param {Element | null} card */
+function firstButton(card) {
+  return card?.querySelector('button:not([hidden])') ?? null;
 }
 
 /** Refreshes what depends on the clock (durations, "today" times) without new data. */

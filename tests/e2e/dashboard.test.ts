@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
 import {
@@ -43,10 +43,14 @@ afterAll(async () => {
 
 const isListRequest = (url: URL) => url.pathname === '/tasks';
 
-async function openDashboard(width = 1280): Promise<Page> {
+async function openDashboard(
+  width = 1280,
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<Page> {
   if (!browser || !service) throw new Error('The browser or the service did not start');
   context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
+  await beforeLoad?.(page);
   await page.goto(service.url);
   await page.locator('#sync', { hasText: 'Live' }).waitFor();
   return page;
@@ -65,11 +69,43 @@ const badge = (page: Page, taskId: string, status: string) =>
 const shownIds = (page: Page) =>
   page.locator('[data-task-id]').evaluateAll((rows) => rows.map((each) => each.dataset.taskId));
 
+/** Fails, naming what has the focus instead, unless `locator` has it. */
+async function expectFocused(locator: Locator) {
+  const focused = await locator.page().evaluate(() => {
+    const element = document.activeElement;
+    return `<${element?.tagName.toLowerCase()}> ${element?.textContent?.trim().slice(0, 60)}`;
+  });
+  expect(await locator.evaluate((element) => element === document.activeElement), focused).toBe(
+    true,
+  );
+}
+
+/** The most of `times` (in ms) that fall in one sliding 1-second window. */
+function busiestSecond(times: number[]): number {
+  const within = (start: number) => times.filter((at) => at >= start && at < start + 1_000);
+  return Math.max(0, ...times.map((start) => within(start).length));
+}
+
+/** The WCAG contrast ratio of two computed `rgb(...)` colours. */
+function contrast(first: string, second: string): number {
+  const luminance = (colour: string) => {
+    const [r = 0, g = 0, b = 0] = (colour.match(/[\d.]+/g) ?? []).map((channel) => {
+      const value = Number(channel) / 255;
+      return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [lighter = 0, darker = 0] = [luminance(first), luminance(second)].sort((a, b) => b - a);
+  return (lighter + 0.05) / (darker + 0.05);
+}
+
 describe('dashboard', () => {
   it('creates a task from the form and shows it reach 100 % and SUCCESS', async () => {
     const page = await openDashboard();
     await page.getByLabel('Name', { exact: true }).fill('form task');
-    await page.getByLabel('Duration (seconds)').fill('2');
+    const duration = page.getByLabel('Duration (seconds)');
+    await duration.fill('1.5');
+    expect(await duration.evaluate((input: HTMLInputElement) => input.checkValidity())).toBe(true);
     const created = page.waitForResponse(
       (response) =>
         response.request().method() === 'POST' && isListRequest(new URL(response.url())),
@@ -78,7 +114,10 @@ describe('dashboard', () => {
     const response = await created;
     const task = await response.json();
     expect(response.status()).toBe(201);
-    expect(task).toMatchObject({ name: 'form task', input: { duration_seconds: 2, fail: false } });
+    expect(task).toMatchObject({
+      name: 'form task',
+      input: { duration_seconds: 1.5, fail: false },
+    });
 
     await badge(page, task.task_id, 'SUCCESS').waitFor({ timeout: 15_000 });
     const card = row(page, task.task_id);
@@ -204,6 +243,32 @@ describe('dashboard', () => {
     expect(await page.locator('#sync').textContent()).toContain('Live');
   });
 
+  it('retries at least every 5 s during an outage', async () => {
+    const page = await openDashboard(1280, async (page) => {
+      await page.clock.install();
+      await page.clock.pauseAt(Date.now() + 1_000);
+    });
+    let attempts = 0;
+    await page.route(isListRequest, (route) => {
+      attempts += 1;
+      return route.abort('connectionrefused');
+    });
+    const banner = page.getByRole('status');
+    let wait = 1; // the poll interval, before the first failure
+    for (const seconds of [1, 2, 4, 5, 5]) {
+      const before = attempts;
+      await page.clock.runFor(wait * 1_000);
+      await waitFor(async () => (attempts > before ? true : undefined), 5_000, 20);
+      await banner.filter({ hasText: `Next attempt in ${seconds} s.` }).waitFor({ timeout: 5_000 });
+      wait = seconds;
+    }
+    await banner.getByRole('button', { name: 'Retry now' }).waitFor();
+    await page.unroute(isListRequest);
+    await page.clock.runFor(5_000);
+    await page.locator('#sync', { hasText: 'Live' }).waitFor();
+    expect(await banner.isHidden()).toBe(true);
+  });
+
   it('keeps to one list request a second with 20 running tasks', async () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => createTask(`long task ${i + 1}`, 3_600)),
@@ -247,16 +312,75 @@ describe('dashboard', () => {
     const page = await openDashboard();
     await page.locator('[data-task-id]').nth(19).waitFor();
     expect(await page.locator('[data-task-id]').count()).toBe(20);
-    await page.getByRole('button', { name: 'Load more', exact: true }).click();
+    await page.getByRole('button', { name: 'Load more', exact: true }).focus();
+    await page.keyboard.press('Enter');
     const all = await listAllIds();
     expect(all.length).toBeGreaterThan(20);
     await waitFor(async () => ((await shownIds(page)).length === all.length ? true : undefined));
     expect(await shownIds(page)).toEqual(all);
+    // The last page is in, so "Load more" is gone: the focus is on the first task it brought.
+    await expectFocused(
+      row(page, all[20] ?? '')
+        .getByRole('button')
+        .first(),
+    );
 
     const newest = await createTask('after load more', 60);
     await row(page, newest).waitFor();
     await sleep(1_500);
     expect(await shownIds(page)).toEqual([newest, ...all]);
+  });
+
+  it('keeps to 2 list requests a second while the filter changes and "Load more" is clicked', async () => {
+    const cancelled = await listAllIds('CANCELLED');
+    const toCancel = Math.max(0, 21 - cancelled.length);
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => createTask(`budget: running ${i + 1}`, 3_600)),
+      ...Array.from({ length: toCancel }, async (_, i) => {
+        const taskId = await createTask(`budget: cancelled ${i + 1}`, 3_600);
+        await api('PATCH', `/tasks/${taskId}/status`, { status: 'CANCELLED' });
+      }),
+    ]);
+    const page = await openDashboard();
+    await page.locator('[data-task-id]').nth(19).waitFor();
+    const gets: { at: number; url: URL }[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname.startsWith('/tasks')) {
+        gets.push({ at: performance.now(), url });
+      }
+    });
+
+    const filter = page.getByLabel('Status', { exact: true });
+    await filter.focus();
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('ArrowDown');
+      await sleep(100);
+    }
+    expect(await filter.inputValue()).toBe('CANCELLED');
+    const loadMore = page.locator('#load-more');
+    await loadMore.scrollIntoViewIfNeeded();
+    const box = await loadMore.boundingBox();
+    if (!box) throw new Error('"Load more" has no box');
+    // Two double clicks: four clicks while the page they ask for is not allowed yet.
+    for (let i = 0; i < 2; i++)
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('[data-task-id]').nth(20).waitFor();
+    await sleep(1_500);
+
+    const times = gets.map((get) => get.at);
+    const worst = busiestSecond(times);
+    const closest = Math.min(...times.slice(1).map((at, i) => at - (times[i] ?? 0)));
+    console.info(
+      `List GETs: ${gets.length}, at most ${worst} in any second, ${Math.round(closest)} ms apart at least`,
+    );
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(gets.filter((get) => get.url.searchParams.has('cursor'))).toHaveLength(1);
+    expect(gets.at(-1)?.url.searchParams.get('status')).toBe('CANCELLED');
+    const all = await listAllIds('CANCELLED');
+    const shown = await shownIds(page);
+    expect(shown).toEqual(all.slice(0, Math.min(all.length, 40)));
+    expect(new URL(page.url()).searchParams.get('status')).toBe('CANCELLED');
   });
 
   it('is usable with the keyboard and copies a task id', async () => {
@@ -278,6 +402,60 @@ describe('dashboard', () => {
       .filter({ hasText: 'Copied' })
       .waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(taskId);
+  });
+
+  it('keeps the keyboard focus after create, cancel and delete', async () => {
+    const failed = await createTask('focus: the only failure', 1, true);
+    const neighbour = await createTask('focus: neighbour', 60);
+    const page = await openDashboard();
+    await row(page, neighbour).waitFor();
+
+    const posts: string[] = [];
+    await page.route(isListRequest, async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      posts.push(route.request().url());
+      await sleep(300);
+      return route.fallback();
+    });
+    await page.getByLabel('Name', { exact: true }).fill('focus: created');
+    await page.getByLabel('Duration (seconds)').fill('60');
+    const createButton = page.locator('#create-form [type="submit"]');
+    await createButton.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    expect(await createButton.getAttribute('aria-disabled')).toBe('true');
+    await expectFocused(createButton);
+    const card = page.locator('[data-task-id]', { hasText: 'focus: created' });
+    await card.waitFor();
+    await page.getByRole('button', { name: 'Create task', exact: true }).waitFor();
+    await expectFocused(createButton);
+    expect(posts).toHaveLength(1);
+    const ring = await createButton.evaluate((button) => {
+      const style = getComputedStyle(button);
+      return { style: style.outlineStyle, colour: style.outlineColor };
+    });
+    expect(ring.style).toBe('solid');
+    for (const background of ['rgb(255, 255, 255)', 'rgb(244, 246, 249)']) {
+      const ratio = contrast(ring.colour, background);
+      expect(ratio, `focus ring on ${background}`).toBeGreaterThanOrEqual(3);
+    }
+
+    await card.getByRole('button', { name: 'Cancel', exact: true }).focus();
+    await page.keyboard.press('Space');
+    await card.locator('.badge', { hasText: 'CANCELLED' }).waitFor();
+    await expectFocused(card.getByRole('button', { name: 'Delete', exact: true }));
+
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.keyboard.press('Enter');
+    await card.waitFor({ state: 'detached' });
+    await expectFocused(row(page, neighbour).getByRole('button').first());
+
+    await page.getByLabel('Status', { exact: true }).selectOption('FAILURE');
+    await badge(page, failed, 'FAILURE').waitFor();
+    await row(page, failed).getByRole('button', { name: 'Delete', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.empty', { hasText: 'No FAILURE tasks' }).waitFor();
+    await expectFocused(page.getByRole('heading', { name: 'Task list' }));
   });
 
   it('runs under the content security policy CloudFront sends', async () => {
@@ -313,7 +491,13 @@ describe('dashboard', () => {
     await createTask('x'.repeat(200), 60);
     for (const width of [375, 1280]) {
       const page = await openDashboard(width);
-      await page.locator('[data-task-id]').first().waitFor();
+      const card = page.locator('[data-task-id]').first();
+      await card.waitFor();
+      const copy = await card.getByRole('button', { name: 'Copy task id' }).boundingBox();
+      expect(copy?.width, `Copy button width at ${width} px`).toBeGreaterThanOrEqual(24);
+      expect(copy?.height, `Copy button height at ${width} px`).toBeGreaterThanOrEqual(24);
+      const idTitle = await card.locator('.task-id code').getAttribute('title');
+      expect(idTitle).toBe(await card.getAttribute('data-task-id'));
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
@@ -324,9 +508,9 @@ describe('dashboard', () => {
   });
 });
 
-async function listAllIds(): Promise<string[]> {
+async function listAllIds(status?: string): Promise<string[]> {
   const ids: string[] = [];
-  let path: string | undefined = '/tasks?limit=100';
+  let path: string | undefined = `/tasks?limit=100${status ? `&status=${status}` : ''}`;
   while (path) {
     const page = await api('GET', path);
     ids.push(...(page.body as { task_id: string }[]).map((task) => task.task_id));
