@@ -102,3 +102,22 @@ export const WORKFLOW_FUNCTIONS = {
 
 /** Worker time spent per slice before handing back to the workflow (below the worker's timeout). */
 export const WORK_SLICE_SECONDS = 60;
+
+/**
+ * Starts the workflow again for tasks left PENDING (the create handler stopped between
+ * saving the task and starting its execution); scheduled in AWS, run at start-up locally.
+ */
+export const RESUME_FUNCTION = {
+  entry: 'functions/worker/resume-tasks.ts',
+  timeoutSeconds: 60,
+  table: { indexes: ['Query'] },
+  everyMinutes: 5,
+  /** Tasks younger than this are still being started by their create request. */
+  stalledAfterSeconds: 120,
+} as const satisfies {
+  entry: string;
+  timeoutSeconds: number;
+  table: TableAccess;
+  everyMinutes: number;
+  stalledAfterSeconds: number;
+};

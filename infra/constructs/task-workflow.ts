@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -10,7 +10,7 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { RESUME_FUNCTION, WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
 import { readDefinitionTemplate, type Substitutions } from '../workflow/definition.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
@@ -30,6 +30,9 @@ export class TaskWorkflow extends Construct {
   readonly recordFailure: ServiceFunction;
   /** Records FAILURE for the task of any execution that ends badly, whatever the workflow managed. */
   readonly endedBadly: Rule;
+  /** Starts the execution of tasks left PENDING, on a schedule. */
+  readonly resume: ServiceFunction;
+  readonly resumeSchedule: Rule;
 
   constructor(scope: Construct, id: string, props: TaskWorkflowProps) {
     super(scope, id);
@@ -82,6 +85,20 @@ export class TaskWorkflow extends Construct {
         'state machine needs them for its execution logs and tracing.',
     );
     this.endedBadly = this.recordFailureOfEndedExecutions();
+
+    this.resume = new ServiceFunction(this, 'ResumeTasks', {
+      entry: RESUME_FUNCTION.entry,
+      description: 'Starts the workflow for tasks whose create request never started it',
+      timeout: Duration.seconds(RESUME_FUNCTION.timeoutSeconds),
+      defaults,
+    })
+      .useTable(tasks, RESUME_FUNCTION.table)
+      .allowStartExecution(this.stateMachine);
+    this.resumeSchedule = new Rule(this, 'ResumeSchedule', {
+      description: 'Sweeps for tasks left PENDING',
+      schedule: Schedule.rate(Duration.minutes(RESUME_FUNCTION.everyMinutes)),
+      targets: [new LambdaFunction(this.resume.function, { retryAttempts: 2 })],
+    });
   }
 
   /**

@@ -34,26 +34,6 @@ async function importHandler<T>(entry: string): Promise<T> {
   return module.handler;
 }
 
-/** Starts a PENDING or RUNNING task's execution again: the emulator forgets executions on exit. */
-async function resumeActiveTasks(): Promise<number> {
-  const { taskStore } = await import('../../functions/tasks/store.ts');
-  const { launcher } = await import('../../functions/tasks/launcher.ts');
-  const resumed = new Set<string>();
-  // RUNNING first: a PENDING task resumed first would be RUNNING by the time that page is read.
-  for (const status of ['RUNNING', 'PENDING'] as const) {
-    let cursor: string | undefined;
-    do {
-      const page = await taskStore().list({ status, limit: 100, ...(cursor && { cursor }) });
-      for (const task of page.tasks) {
-        if (!resumed.has(task.task_id)) await launcher().start(task.task_id);
-        resumed.add(task.task_id);
-      }
-      cursor = page.cursor;
-    } while (cursor);
-  }
-  return resumed.size;
-}
-
 /** What to undo on the way out, newest first; every child process is stopped here. */
 const cleanups: (() => Promise<void>)[] = [];
 let stopping = false;
@@ -130,7 +110,10 @@ async function main(): Promise<void> {
       }),
   );
 
-  const resumed = await resumeActiveTasks();
+  // The emulator forgot every execution when local mode last stopped: start them again.
+  // RUNNING first, since a PENDING task resumed first would be RUNNING by then.
+  const { resumeTasks } = await import('../../functions/worker/resume-tasks.ts');
+  const resumed = (await resumeTasks(['RUNNING', 'PENDING'], new Date())).length;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const shown =

@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_TIMEOUT_SECONDS,
+  RESUME_FUNCTION,
   ROUTES,
   type TableAccess,
   WORK_SLICE_SECONDS,
@@ -55,6 +56,7 @@ const serviceFunctions = () => [
   ...stack.api.functions.values(),
   stack.workflow.work,
   stack.workflow.recordFailure,
+  stack.workflow.resume,
 ];
 const routeFunction = (name: string) => {
   const handler = stack.api.functions.get(name);
@@ -67,11 +69,13 @@ const roleStatements = (name: string) =>
 const declaredTableAccess = (): Record<string, TableAccess> => ({
   ...Object.fromEntries(ROUTES.map((route) => [route.name, route.table])),
   ...Object.fromEntries(Object.entries(WORKFLOW_FUNCTIONS).map(([name, fn]) => [name, fn.table])),
+  ResumeTasks: RESUME_FUNCTION.table,
 });
 const functionNamed = (name: string) => {
   const workflowFunctions = {
     Work: stack.workflow.work,
     RecordFailure: stack.workflow.recordFailure,
+    ResumeTasks: stack.workflow.resume,
   };
   return workflowFunctions[name as keyof typeof workflowFunctions] ?? routeFunction(name);
 };
@@ -197,6 +201,7 @@ describe('permissions', () => {
       Health: { items: ['GetItem'] },
       Work: { items: ['GetItem', 'UpdateItem'] },
       RecordFailure: { items: ['UpdateItem'] },
+      ResumeTasks: { indexes: ['Query'] },
     });
     const table = { 'Fn::GetAtt': [logicalId(stack.tasks.table), 'Arn'] };
     const indexes = { 'Fn::Join': ['', [table, '/index/*']] };
@@ -209,10 +214,10 @@ describe('permissions', () => {
     }
   });
 
-  it('let only ListTasks reach the indexes', () => {
+  it('let only the listing and the resume sweep reach the indexes', () => {
     for (const name of Object.keys(declaredTableAccess())) {
       const onIndexes = dynamodbGrants(name).filter((grant) => grant.includes('/index/*'));
-      expect(onIndexes.length > 0, name).toBe(name === 'ListTasks');
+      expect(onIndexes.length > 0, name).toBe(name === 'ListTasks' || name === 'ResumeTasks');
     }
   });
 
@@ -225,7 +230,13 @@ describe('permissions', () => {
         ([, access]) => !access.items?.some((action) => writes.includes(`dynamodb:${action}`)),
       )
       .map(([name]) => name);
-    expect(readOnly.sort()).toEqual(['GetTaskResult', 'GetTaskStatus', 'Health', 'ListTasks']);
+    expect(readOnly.sort()).toEqual([
+      'GetTaskResult',
+      'GetTaskStatus',
+      'Health',
+      'ListTasks',
+      'ResumeTasks',
+    ]);
     for (const name of readOnly) {
       const actions = statementsOfRole(template, logicalId(functionNamed(name).role)).flatMap(
         actionsOf,
@@ -234,14 +245,17 @@ describe('permissions', () => {
     }
   });
 
-  it('let only the create route start executions, on the one state machine', () => {
+  it('let only the create route and the resume sweep start executions, on the one state machine', () => {
     const stateMachine = { Ref: logicalId(stack.workflow.stateMachine) };
-    for (const route of ROUTES) {
-      const starts = roleStatements(route.name).filter((s) =>
+    for (const name of Object.keys(declaredTableAccess())) {
+      const starts = statementsOfRole(template, logicalId(functionNamed(name).role)).filter((s) =>
         actionsOf(s).includes('states:StartExecution'),
       );
-      if (route.workflow !== 'start') expect(starts).toEqual([]);
-      else expect(starts.map((s) => s.Resource)).toEqual([stateMachine]);
+      const mayStart = name === 'CreateTask' || name === 'ResumeTasks';
+      expect(
+        starts.map((s) => s.Resource),
+        name,
+      ).toEqual(mayStart ? [stateMachine] : []);
     }
   });
 
@@ -322,8 +336,25 @@ describe('workflow', () => {
   });
 });
 
+describe('resume sweep', () => {
+  it('runs every few minutes, with the timeout of the route table', () => {
+    const schedule = resource(logicalId(stack.workflow.resumeSchedule)).Properties;
+    expect(schedule.ScheduleExpression).toBe(`rate(${RESUME_FUNCTION.everyMinutes} minutes)`);
+    expect(schedule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [logicalId(stack.workflow.resume.function), 'Arn'] },
+      }),
+    ]);
+    const fn = resource(logicalId(stack.workflow.resume.function)).Properties;
+    expect(fn.Timeout).toBe(RESUME_FUNCTION.timeoutSeconds);
+    expect(fn.Environment.Variables.STATE_MACHINE_ARN).toEqual({
+      Ref: logicalId(stack.workflow.stateMachine),
+    });
+  });
+});
+
 describe('net for executions that end badly', () => {
-  const rule = () => onlyResource(template, 'AWS::Events::Rule').Properties;
+  const rule = () => resource(logicalId(stack.workflow.endedBadly)).Properties;
   const target = () => {
     const [only, ...others] = rule().Targets;
     expect(others).toEqual([]);
@@ -350,7 +381,11 @@ describe('net for executions that end badly', () => {
     });
     const fromEvents = Object.values(template.findResources('AWS::Lambda::Permission'))
       .map((permission) => permission.Properties)
-      .filter((properties) => properties.Principal === 'events.amazonaws.com');
+      .filter(
+        (properties) =>
+          properties.Principal === 'events.amazonaws.com' &&
+          JSON.stringify(properties.FunctionName).includes(recordFailure),
+      );
     expect(fromEvents).toEqual([
       {
         Action: 'lambda:InvokeFunction',
