@@ -77,14 +77,25 @@ async function stopOrphan(dataDir: string): Promise<void> {
       `Another local mode (pid ${pids.owner}) is using ${dataDir}; stop it or choose another DATA_DIR`,
     );
   }
-  const isOrphan = () => commandLine(pids.jvm).includes('DynamoDBLocal.jar');
+  const isOrphan = () => isDynamoDBLocal(pids.jvm);
   if (!isOrphan()) return;
   process.kill(pids.jvm, 'SIGTERM');
   for (let i = 0; i < 50 && isOrphan(); i++) await sleep(100);
   if (isOrphan()) process.kill(pids.jvm, 'SIGKILL');
 }
 
-function commandLine(pid: number): string {
+/** The pid of the DynamoDB Local started for `dataDir`, if that JVM still runs. */
+export function runningDynamoDBLocal(dataDir: string): number | undefined {
+  const jvm = readPidFile(dataDir)?.jvm;
+  return jvm !== undefined && isDynamoDBLocal(jvm) ? jvm : undefined;
+}
+
+export function isDynamoDBLocal(pid: number): boolean {
+  return commandLine(pid).includes('DynamoDBLocal.jar');
+}
+
+/** A process's command line, arguments separated by spaces; empty once it has exited. */
+export function commandLine(pid: number | string): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {

@@ -3,14 +3,10 @@
  * transitions per task and memory, measured against local mode on this machine.
  * Run with `npm run bench`.
  */
+
 import { readFileSync } from 'node:fs';
-import {
-  apiClient,
-  dynamoDBLocalPid,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
+import { apiClient, removeDataDir, startLocalService, waitFor } from '../helpers/local-service.ts';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -104,7 +100,7 @@ try {
   });
   console.log(`50 concurrent 2-second tasks, all done  ${ms(batch)}`);
 
-  const jvm = dynamoDBLocalPid(service.dataDir);
+  const jvm = runningDynamoDBLocal(service.dataDir);
   console.log(
     `Memory (RSS): service ${rssMiB(service.child.pid).toFixed(0)} MiB, DynamoDB Local ${rssMiB(jvm).toFixed(0)} MiB`,
   );

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
-import { readPidFile } from '../../infra/local/dynamodb.ts';
+import { readPidFile, runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -83,22 +83,9 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
   return service;
 }
 
-/** The pid of the DynamoDB Local that local mode started for `dataDir`, while it runs. */
-export function dynamoDBLocalPid(dataDir: string): number | undefined {
-  const jvm = readPidFile(dataDir)?.jvm;
-  if (jvm === undefined) return undefined;
-  try {
-    return readFileSync(`/proc/${jvm}/cmdline`, 'utf8').includes('DynamoDBLocal.jar')
-      ? jvm
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** After a crash the JVM outlives its parent; tests stop it by the pid local mode recorded. */
 export async function killOrphanJvm(dataDir: string): Promise<void> {
-  const jvm = dynamoDBLocalPid(dataDir);
+  const jvm = runningDynamoDBLocal(dataDir);
   if (jvm !== undefined) process.kill(jvm, 'SIGKILL');
 }
 

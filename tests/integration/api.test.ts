@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type apiClient,
-  dynamoDBLocalPid,
-  useLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
+import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
 
 // One-second slices: every task here goes round the workflow's Work → Wait loop.
 const local = useLocalService({ env: { WORK_SLICE_SECONDS: '1' } });
@@ -237,7 +233,7 @@ describe('routing', () => {
 
 describe('when the database hangs', () => {
   it('answers 503 within seconds, on health and on the API, and recovers once it is back', async () => {
-    const jvm = dynamoDBLocalPid(local.service.dataDir) as number;
+    const jvm = runningDynamoDBLocal(local.service.dataDir) as number;
     process.kill(jvm, 'SIGSTOP');
     try {
       const started = Date.now();

