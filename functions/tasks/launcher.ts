@@ -7,6 +7,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { env } from '../config.ts';
 
+/** The ARN Step Functions gives the execution named `name` of a state machine. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
 /** Starts and stops the workflow execution of a task; the execution is named by the task id. */
 export class Launcher {
   constructor(
@@ -15,7 +20,7 @@ export class Launcher {
   ) {}
 
   executionArn(taskId: string): string {
-    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`;
+    return executionArnOf(this.stateMachineArn, taskId);
   }
 
   /** Idempotent: starting a task whose execution already exists is not an error. */

@@ -5,6 +5,7 @@ import { ExecutionAbortedError, type RunOptions, StateMachine } from 'aws-local-
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
 import type { Context } from 'aws-lambda';
+import { executionArnOf } from '../../functions/tasks/launcher.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /** A local stand-in for a Lambda function the workflow invokes. */
@@ -132,7 +133,7 @@ export class StepFunctionsEmulator {
     if (!name || !/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
       throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
     }
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executionArn = executionArnOf(stateMachineArn, name);
     const existing = this.executions.get(executionArn);
     if (existing) {
       // As in Step Functions: a repeated start of a running execution with the same input succeeds.
