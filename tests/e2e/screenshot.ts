@@ -4,11 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { newTask } from '../../functions/tasks/model.ts';
-import { TaskStore } from '../../functions/tasks/store.ts';
+import { documentClient, TaskStore } from '../../functions/tasks/store.ts';
 import { apiClient, removeDataDir, startLocalService } from '../helpers/local-service.ts';
 import { launchChromium } from './browser.ts';
 
@@ -24,13 +22,11 @@ const service = await startLocalService();
 async function addWaitingTask(name: string) {
   const endpoint = /DynamoDB at (http:\/\/\S+),/.exec(service.output())?.[1];
   const store = new TaskStore(
-    DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    ),
+    documentClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
     'tasks',
     86_400,
   );
