@@ -15,6 +15,7 @@ import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
+const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`;
 
 const settings = {
   port: Number(process.env.PORT ?? 3000),
@@ -73,22 +74,27 @@ async function main(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     TABLE_NAME: settings.tableName,
     SERVICE_VERSION: process.env.SERVICE_VERSION ?? readPackage().version,
-    STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`,
+    STATE_MACHINE_ARN: stateMachineArn,
   });
   await ensureTable(dynamo.endpoint, settings.tableName);
 
   const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+  const functions = await Promise.all(
+    Object.entries(WORKFLOW_FUNCTIONS).map(async ([state, fn]) => [
+      state,
+      {
+        handler: await importHandler<LocalFunction>(fn.entry),
+        timeoutMs: fn.timeoutSeconds * 1000,
+      },
+    ]),
+  );
   const emulator = new StepFunctionsEmulator({
-    stateMachineArn: process.env.STATE_MACHINE_ARN as string,
+    stateMachineArn,
     definition: renderDefinition({
       WorkFunctionArn: functionArn('Work'),
       RecordFailureFunctionArn: functionArn('RecordFailure'),
     }),
-    functions: {
-      Work: await importHandler<LocalFunction>(WORKFLOW_FUNCTIONS.Work.entry),
-      RecordFailure: await importHandler<LocalFunction>(WORKFLOW_FUNCTIONS.RecordFailure.entry),
-    },
-    functionTimeoutMs: WORKFLOW_FUNCTIONS.Work.timeoutSeconds * 1000,
+    functions: Object.fromEntries(functions),
   });
   process.env.AWS_ENDPOINT_URL_SFN = await emulator.listen();
   cleanups.push(() => emulator.close());

@@ -43,10 +43,8 @@ export interface EmulatorOptions {
   stateMachineArn: string;
   /** The ASL definition, substitutions already applied. */
   definition: string;
-  /** Task state name → the function it invokes. */
-  functions: Record<string, LocalFunction>;
-  /** The timeout the functions would have in Lambda; their context counts down from it. */
-  functionTimeoutMs: number;
+  /** Task state name → the function it invokes and the timeout it would have in Lambda. */
+  functions: Record<string, { handler: LocalFunction; timeoutMs: number }>;
   /** Where the line about each ended execution goes. */
   log?: (line: string) => void;
 }
@@ -237,12 +235,12 @@ export class StepFunctionsEmulator {
   /** Each Task state gets `{ Payload }` back, as the `lambda:invoke` integration returns it. */
   private localHandlers(): LocalHandlers {
     return Object.fromEntries(
-      Object.entries(this.options.functions).map(([state, fn]) => [
+      Object.entries(this.options.functions).map(([state, { handler, timeoutMs }]) => [
         state,
         async (parameters: unknown) => {
           const { Payload } = parameters as { Payload: unknown };
           return {
-            Payload: await fn(Payload, lambdaContext(state, this.options.functionTimeoutMs)),
+            Payload: await handler(Payload, lambdaContext(state, timeoutMs)),
           };
         },
       ]),

@@ -18,8 +18,9 @@ async function start(functions: Record<string, LocalFunction>) {
   emulator = new StepFunctionsEmulator({
     stateMachineArn: ARN,
     definition: renderDefinition({ WorkFunctionArn: 'work', RecordFailureFunctionArn: 'record' }),
-    functions,
-    functionTimeoutMs: 10_000,
+    functions: Object.fromEntries(
+      Object.entries(functions).map(([state, handler]) => [state, { handler, timeoutMs: 10_000 }]),
+    ),
     log: () => {},
   });
   const endpoint = await emulator.listen();
