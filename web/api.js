@@ -17,11 +17,6 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
-
-  /** True when the service is unreachable or failing on its side: worth retrying later. */
-  get isOutage() {
-    return this.status === 0 || this.status >= 500;
-  }
 }
 
 /**

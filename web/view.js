@@ -76,7 +76,7 @@ function metaItem(list, label) {
  * @param {object} task
  * @param {{ cancel(id: string): void, remove(id: string): void, copy(id: string, source: HTMLElement, button: HTMLButtonElement): void }} actions
  */
-export function createCard(task, actions) {
+function createCard(task, actions) {
   const id = task.task_id;
   const card = element('li', 'task');
   card.dataset.taskId = id;
@@ -140,7 +140,7 @@ export function createCard(task, actions) {
 }
 
 /** Brings a card up to date with `task`; `now` is the clock for running durations. */
-export function updateCard(card, task, now) {
+function updateCard(card, task, now) {
   const parts = card.parts;
   card.dataset.status = task.status;
   card.task = task;
