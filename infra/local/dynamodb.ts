@@ -129,7 +129,7 @@ async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<vo
   throw new Error(`DynamoDB Local did not answer at ${endpoint} within 30 s`);
 }
 
-export function localClient(endpoint: string): DynamoDBClient {
+function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     maxAttempts: 1,

@@ -145,7 +145,7 @@ async function invokeWithTimeout(
 }
 
 /** The path parameters if `pattern` (with `{name}` segments) matches `path`. */
-export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
   const have = path.split('/');
   if (want.length !== have.length) return undefined;

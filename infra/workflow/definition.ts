@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-export const WORKFLOW_FILE = new URL('./task-workflow.asl.json', import.meta.url);
+const WORKFLOW_FILE = new URL('./task-workflow.asl.json', import.meta.url);
 
 /** The substitution names the ASL file uses, as CDK's `definitionSubstitutions` keys. */
 export const SUBSTITUTIONS = ['WorkFunctionArn', 'RecordFailureFunctionArn'] as const;
