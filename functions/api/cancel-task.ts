@@ -1,19 +1,21 @@
+import { systemClock } from '../clock.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { objectBody, taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
 import {
-  InvalidTransitionError,
+  TaskAlreadyFinishedError,
   TaskNotFoundError,
-  TransitionRejectedError,
+  TransitionRefusedError,
   ValidationError,
 } from '../tasks/errors.ts';
-import { launcher } from '../tasks/launcher.ts';
+import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import type { Task } from '../tasks/model.ts';
-import { taskStore } from '../tasks/store.ts';
+import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 
-const store = taskStore();
-const workflow = launcher();
+type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
 
 function checkRequest(body: Record<string, unknown>): void {
   const { status = 'CANCELLED', ...rest } = body;
@@ -25,27 +27,37 @@ function checkRequest(body: Record<string, unknown>): void {
 }
 
 /** Cancels the task; cancelling a cancelled task is a no-op, a finished one a conflict. */
-async function cancel(taskId: string): Promise<Task> {
+async function cancel({ table, workflow, clock }: Deps, taskId: string): Promise<Task> {
   try {
-    const task = await store.transition(taskId, 'cancel');
-    await workflow.stop(taskId, 'Cancelled by a client').catch((error) => {
+    const task = await transitionTask(table, taskId, 'cancel', {}, clock.now());
+    await stopExecution(workflow, taskId, 'Cancelled by a client').catch((error) => {
       // The worker sees the status within a second and stops by itself.
       logger.warn('Could not stop the execution', error as Error);
     });
     return task;
   } catch (error) {
-    if (!(error instanceof TransitionRejectedError)) throw error;
+    if (!(error instanceof TransitionRefusedError)) throw error;
     if (!error.current) throw new TaskNotFoundError(taskId);
     if (error.current.status === 'CANCELLED') return error.current;
-    throw new InvalidTransitionError(taskId, error.current.status);
+    throw new TaskAlreadyFinishedError(taskId, error.current.status);
   }
 }
 
-export const handler = httpHandler(async (event) => {
-  const taskId = taskIdParam(event);
-  logger.appendKeys({ task_id: taskId });
-  checkRequest(objectBody(event));
-  const task = await cancel(taskId);
-  logger.info('Task cancelled');
-  return json(200, task);
-});
+export function makeHandler(deps: Deps) {
+  return httpHandler(async (event) => {
+    const taskId = taskIdParam(event);
+    logger.appendKeys({ task_id: taskId });
+    checkRequest(objectBody(event));
+    const task = await cancel(deps, taskId);
+    logger.info('Task cancelled');
+    return json(200, task);
+  });
+}
+
+export const handler = wiredAtFirstCall(() =>
+  makeHandler({
+    table: tableFromEnvironment(),
+    workflow: workflowFromEnvironment(),
+    clock: systemClock,
+  }),
+);

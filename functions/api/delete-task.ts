@@ -1,22 +1,27 @@
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
-import { launcher } from '../tasks/launcher.ts';
-import { taskStore } from '../tasks/store.ts';
+import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
+import { deleteTask, tableFromEnvironment } from '../tasks/store.ts';
 
-const store = taskStore();
-const workflow = launcher();
-
-export const handler = httpHandler(async (event) => {
-  const taskId = taskIdParam(event);
-  logger.appendKeys({ task_id: taskId });
-  const task = await store.delete(taskId);
-  // Every write of the worker requires the item to exist, so the task cannot come back;
-  // stopping the execution only saves the work it would still do.
-  await workflow.stop(taskId, 'Deleted by a client').catch((error) => {
-    logger.warn('Could not stop the execution', error as Error);
+export function makeHandler({ table, workflow }: Pick<Dependencies, 'table' | 'workflow'>) {
+  return httpHandler(async (event) => {
+    const taskId = taskIdParam(event);
+    logger.appendKeys({ task_id: taskId });
+    const task = await deleteTask(table, taskId);
+    // Every write of the worker requires the item to exist, so the task cannot come back;
+    // stopping the execution only saves the work it would still do.
+    await stopExecution(workflow, taskId, 'Deleted by a client').catch((error) => {
+      logger.warn('Could not stop the execution', error as Error);
+    });
+    logger.info('Task deleted', { status: task.status });
+    return json(200, { task_id: taskId });
   });
-  logger.info('Task deleted', { status: task.status });
-  return json(200, { task_id: taskId });
-});
+}
+
+export const handler = wiredAtFirstCall(() =>
+  makeHandler({ table: tableFromEnvironment(), workflow: workflowFromEnvironment() }),
+);

@@ -1,15 +1,19 @@
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
 import { isFinished, resultView } from '../tasks/model.ts';
-import { taskStore } from '../tasks/store.ts';
+import { getTaskOrThrow, tableFromEnvironment } from '../tasks/store.ts';
 
-const store = taskStore();
+export function makeHandler({ table }: Pick<Dependencies, 'table'>) {
+  return httpHandler(async (event) => {
+    const taskId = taskIdParam(event);
+    logger.appendKeys({ task_id: taskId });
+    const task = await getTaskOrThrow(table, taskId);
+    return json(200, resultView(task), isFinished(task.status) ? {} : { 'retry-after': '1' });
+  });
+}
 
-export const handler = httpHandler(async (event) => {
-  const taskId = taskIdParam(event);
-  logger.appendKeys({ task_id: taskId });
-  const task = await store.getOrThrow(taskId);
-  return json(200, resultView(task), isFinished(task.status) ? {} : { 'retry-after': '1' });
-});
+export const handler = wiredAtFirstCall(() => makeHandler({ table: tableFromEnvironment() }));

@@ -1,13 +1,17 @@
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { cacheable } from '../http/response.ts';
 import { logger } from '../logger.ts';
-import { taskStore } from '../tasks/store.ts';
+import { getTaskOrThrow, tableFromEnvironment } from '../tasks/store.ts';
 
-const store = taskStore();
+export function makeHandler({ table }: Pick<Dependencies, 'table'>) {
+  return httpHandler(async (event) => {
+    const taskId = taskIdParam(event);
+    logger.appendKeys({ task_id: taskId });
+    return cacheable(event, await getTaskOrThrow(table, taskId));
+  });
+}
 
-export const handler = httpHandler(async (event) => {
-  const taskId = taskIdParam(event);
-  logger.appendKeys({ task_id: taskId });
-  return cacheable(event, await store.getOrThrow(taskId));
-});
+export const handler = wiredAtFirstCall(() => makeHandler({ table: tableFromEnvironment() }));

@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { queryParam } from '../http/request.ts';
 import { cacheable } from '../http/response.ts';
 import { ValidationError } from '../tasks/errors.ts';
 import { isStatus, STATUSES } from '../tasks/model.ts';
-import { type ListQuery, taskStore } from '../tasks/store.ts';
+import { type ListQuery, listTasks, tableFromEnvironment } from '../tasks/store.ts';
 
-const store = taskStore();
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 100;
 
@@ -38,11 +39,15 @@ function nextLink(path: string, query: ListQuery, cursor: string): string {
   return `<${path}?${params}>; rel="next"`;
 }
 
-export const handler = httpHandler(async (event) => {
-  const query = parseQuery(event);
-  const page = await store.list(query);
-  const headers: Record<string, string> = page.cursor
-    ? { link: nextLink(event.rawPath || '/tasks', query, page.cursor) }
-    : {};
-  return cacheable(event, page.tasks, headers);
-});
+export function makeHandler({ table }: Pick<Dependencies, 'table'>) {
+  return httpHandler(async (event) => {
+    const query = parseQuery(event);
+    const page = await listTasks(table, query);
+    const headers: Record<string, string> = page.cursor
+      ? { link: nextLink(event.rawPath || '/tasks', query, page.cursor) }
+      : {};
+    return cacheable(event, page.tasks, headers);
+  });
+}
+
+export const handler = wiredAtFirstCall(() => makeHandler({ table: tableFromEnvironment() }));

@@ -5,13 +5,14 @@ import type { Task, TaskStatus } from './model.ts';
  * the error middleware sends; anything else that is thrown is a fault of ours.
  */
 export class ClientError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly statusCode: number;
+  readonly code: string;
+
+  constructor(statusCode: number, code: string, message: string) {
     super(message);
     this.name = new.target.name;
+    this.statusCode = statusCode;
+    this.code = code;
   }
 }
 
@@ -27,26 +28,32 @@ export class TaskNotFoundError extends ClientError {
   }
 }
 
-export class InvalidTransitionError extends ClientError {
-  constructor(
-    taskId: string,
-    readonly status: TaskStatus,
-  ) {
+/** A client asked to change a task that has already ended (409). */
+export class TaskAlreadyFinishedError extends ClientError {
+  readonly status: TaskStatus;
+
+  constructor(taskId: string, status: TaskStatus) {
     super(409, 'task_finished', `Task ${taskId} already finished with status ${status}`);
+    this.status = status;
   }
 }
 
-/** A conditional write was refused: the task is gone, or no longer in a state it may leave. */
-export class TransitionRejectedError extends Error {
-  constructor(
-    readonly taskId: string,
-    readonly current: Task | undefined,
-  ) {
+/**
+ * Internal, never shown to a client as such: a conditional write was refused because the
+ * task is gone or no longer in a state the transition may leave. Callers decide what it means.
+ */
+export class TransitionRefusedError extends Error {
+  readonly taskId: string;
+  readonly current: Task | undefined;
+
+  constructor(taskId: string, current: Task | undefined) {
     super(
       current
         ? `Task ${taskId} is ${current.status}; the change was refused`
         : `Task ${taskId} no longer exists`,
     );
-    this.name = 'TransitionRejectedError';
+    this.name = 'TransitionRefusedError';
+    this.taskId = taskId;
+    this.current = current;
   }
 }

@@ -1,8 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { systemClock } from '../clock.ts';
+import type { Dependencies } from '../dependencies.ts';
+import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { TransitionRejectedError } from '../tasks/errors.ts';
-import { type TaskStore, taskStore } from '../tasks/store.ts';
+import { TransitionRefusedError } from '../tasks/errors.ts';
+import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 
 export interface RecordFailureInput {
   task_id: string;
@@ -24,21 +27,20 @@ export function describeFailure(failure: RecordFailureInput['failure']): string 
 }
 
 /** Marks a task FAILURE after the workflow gave up on it, unless it already ended. */
-export async function recordFailure(
-  { task_id, failure }: RecordFailureInput,
-  store: TaskStore = taskStore(),
-): Promise<{ task_id: string }> {
-  logger.appendKeys({ task_id });
-  const error = describeFailure(failure);
-  try {
-    await store.transition(task_id, 'fail', { error });
-    logger.error('Task failed in the workflow', { reason: error });
-  } catch (caught) {
-    if (!(caught instanceof TransitionRejectedError)) throw caught;
-  }
-  return { task_id };
+export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'clock'>) {
+  return middy(async ({ task_id, failure }: RecordFailureInput) => {
+    logger.appendKeys({ task_id });
+    const error = describeFailure(failure);
+    try {
+      await transitionTask(table, task_id, 'fail', { error }, clock.now());
+      logger.error('Task failed in the workflow', { reason: error });
+    } catch (caught) {
+      if (!(caught instanceof TransitionRefusedError)) throw caught;
+    }
+    return { task_id };
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
-export const handler = middy((event: RecordFailureInput) => recordFailure(event)).use(
-  injectLambdaContext(logger, { resetKeys: true }),
+export const handler = wiredAtFirstCall(() =>
+  makeHandler({ table: tableFromEnvironment(), clock: systemClock }),
 );

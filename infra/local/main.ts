@@ -119,7 +119,10 @@ async function main(): Promise<void> {
   // The emulator forgot every execution when local mode last stopped: start them again.
   // RUNNING first, since a PENDING task resumed first would be RUNNING by then.
   const { resumeTasks } = await import('../../functions/worker/resume-tasks.ts');
-  const resumed = (await resumeTasks(['RUNNING', 'PENDING'], new Date())).length;
+  const { tableFromEnvironment } = await import('../../functions/tasks/store.ts');
+  const { workflowFromEnvironment } = await import('../../functions/tasks/launcher.ts');
+  const workflow = { table: tableFromEnvironment(), workflow: workflowFromEnvironment() };
+  const resumed = (await resumeTasks(workflow, ['RUNNING', 'PENDING'], new Date())).length;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const shown =

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { newTask } from '../../functions/tasks/model.ts';
-import { documentClient, TaskStore } from '../../functions/tasks/store.ts';
+import { createTask, documentClient } from '../../functions/tasks/store.ts';
 import { apiClient, removeDataDir, startLocalService } from '../helpers/local-service.ts';
 import { launchChromium } from './browser.ts';
 
@@ -21,17 +21,20 @@ const service = await startLocalService();
  */
 async function addWaitingTask(name: string) {
   const endpoint = /DynamoDB at (http:\/\/\S+),/.exec(service.output())?.[1];
-  const store = new TaskStore(
-    documentClient({
+  const table = {
+    db: documentClient({
       endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
-    'tasks',
-    86_400,
-  );
+    name: 'tasks',
+    retentionSeconds: 86_400,
+  };
   const input = { duration_seconds: 30, fail: false };
-  await store.create(newTask({ taskId: ulid(), name, type: 'simulate', input, now: new Date() }));
+  await createTask(
+    table,
+    newTask({ taskId: ulid(), name, type: 'simulate', input, now: new Date() }),
+  );
 }
 const browser = await launchChromium().catch(async (error: unknown) => {
   await service.stop();

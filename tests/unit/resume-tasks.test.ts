@@ -2,18 +2,18 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Launcher } from '../../functions/tasks/launcher.ts';
+import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
-import { documentClient, TaskStore } from '../../functions/tasks/store.ts';
+import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import { resumeTasks } from '../../functions/worker/resume-tasks.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
-const store = new TaskStore(documentClient(), 'tasks-test', 86_400);
-const workflow = new Launcher(
-  new SFNClient({}),
-  'arn:aws:states:us-east-1:000000000000:stateMachine:t',
-);
+const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
+const workflow: TaskWorkflow = {
+  sfn: new SFNClient({}),
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:t',
+};
 
 const stored = (taskId: string, status: TaskStatus, minute: number) => ({
   ...newTask({
@@ -40,10 +40,9 @@ describe('resuming tasks', () => {
       Items: [stored('T3', 'PENDING', 30), stored('T2', 'PENDING', 10), stored('T1', 'PENDING', 5)],
     });
     const resumed = await resumeTasks(
+      { table, workflow },
       ['PENDING'],
       new Date(Date.UTC(2026, 0, 1, 0, 20)),
-      store,
-      workflow,
     );
     expect(resumed).toEqual(['T2', 'T1']);
     expect(started()).toEqual(['T2', 'T1']);
@@ -60,10 +59,9 @@ describe('resuming tasks', () => {
       Items: items.slice(0, 1),
     });
     const resumed = await resumeTasks(
+      { table, workflow },
       ['RUNNING', 'PENDING'],
       new Date(Date.UTC(2026, 0, 2)),
-      store,
-      workflow,
     );
     expect(resumed).toHaveLength(101);
     expect(new Set(started()).size).toBe(101);

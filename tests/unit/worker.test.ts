@@ -4,14 +4,23 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
-import { documentClient, TaskStore } from '../../functions/tasks/store.ts';
+import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import { simulate } from '../../functions/tasks/types/simulate.ts';
-import { describeFailure, recordFailure } from '../../functions/worker/record-failure.ts';
-import { work } from '../../functions/worker/work.ts';
+import {
+  describeFailure,
+  makeHandler as makeRecordFailure,
+} from '../../functions/worker/record-failure.ts';
+import { makeHandler as makeWork, type WorkInput } from '../../functions/worker/work.ts';
+import { lambdaContext } from '../../infra/local/lambda-context.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
-const store = new TaskStore(documentClient(), 'tasks-test', 86_400);
-const context = { getRemainingTimeInMillis: () => 60_000 };
+const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
+const context = lambdaContext('Work', 90_000);
+let clock = fakeClock();
+const work = (input: WorkInput, sliceMs = 60_000) =>
+  makeWork({ table, clock, sliceMs })(input, context);
+const recordFailure = makeRecordFailure({ table, clock });
 const ID = 'T1';
 
 const task = (fields: Partial<Task> = {}): Task => ({
@@ -33,12 +42,15 @@ const refused = (item?: Task) =>
     ...(item && { Item: marshall(item) }),
   });
 
-beforeEach(() => db.reset());
+beforeEach(() => {
+  db.reset();
+  clock = fakeClock();
+});
 
 describe('worker', () => {
   it('ends the execution without writing when the task was deleted', async () => {
     db.on(GetCommand).resolves({});
-    expect(await work({ task_id: ID }, context, store)).toEqual({
+    expect(await work({ task_id: ID })).toEqual({
       task_id: ID,
       done: true,
       wait_seconds: 0,
@@ -50,7 +62,7 @@ describe('worker', () => {
     'ends the execution without writing when the task is %s',
     async (status) => {
       db.on(GetCommand).resolves({ Item: task({ status }) });
-      expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+      expect((await work({ task_id: ID })).done).toBe(true);
       expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
     },
   );
@@ -60,7 +72,7 @@ describe('worker', () => {
     db.on(UpdateCommand).callsFake((input) => ({
       Attributes: task({ status: input.ExpressionAttributeValues[':status'] }),
     }));
-    expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+    expect((await work({ task_id: ID })).done).toBe(true);
     expect(updates().map((values) => values[':status'])).toEqual(['RUNNING', 'SUCCESS']);
     expect(updates()[0]).toMatchObject({ ':from0': 'PENDING' });
     expect(updates()[1]).toMatchObject({
@@ -76,7 +88,7 @@ describe('worker', () => {
       Item: task({ status: 'RUNNING', input: { duration_seconds: 1, fail: true } }),
     });
     db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
-    await work({ task_id: ID }, context, store);
+    await work({ task_id: ID });
     expect(updates()).toHaveLength(1);
     expect(updates()[0]).toMatchObject({
       ':status': 'FAILURE',
@@ -89,7 +101,7 @@ describe('worker', () => {
       Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
     });
     db.on(UpdateCommand).resolves({ Attributes: task({ status: 'RUNNING' }) });
-    const output = await work({ task_id: ID }, context, store, 1500);
+    const output = await work({ task_id: ID }, 1500);
     expect(output).toEqual({ task_id: ID, done: false, wait_seconds: 0 });
     expect(updates().map((values) => values[':progress'])).toEqual([1, 2]);
     expect(updates().every((values) => values[':from0'] === 'RUNNING')).toBe(true);
@@ -100,9 +112,8 @@ describe('worker', () => {
       Item: task({ status: 'RUNNING', progress: 90, input: { duration_seconds: 10, fail: false } }),
     });
     db.on(UpdateCommand).resolves({ Attributes: task({ status: 'SUCCESS' }) });
-    const started = Date.now();
-    await work({ task_id: ID }, context, store);
-    expect(Date.now() - started).toBeLessThan(1900);
+    await work({ task_id: ID });
+    expect(clock.slept).toEqual([1000]);
     expect(updates().map((values) => values[':status'])).toEqual(['SUCCESS']);
   });
 
@@ -111,13 +122,13 @@ describe('worker', () => {
       Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
     });
     db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
-    expect((await work({ task_id: ID }, context, store)).done).toBe(true);
+    expect((await work({ task_id: ID })).done).toBe(true);
     expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
   it('lets unexpected errors through so the workflow retries or records the failure', async () => {
     db.on(GetCommand).rejects(new Error('network down'));
-    await expect(work({ task_id: ID }, context, store)).rejects.toThrow('network down');
+    await expect(work({ task_id: ID })).rejects.toThrow('network down');
   });
 });
 
@@ -132,7 +143,7 @@ describe('failure recorder', () => {
           Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}',
         },
       },
-      store,
+      context,
     );
     expect(updates()[0]).toMatchObject({
       ':status': 'FAILURE',
@@ -143,7 +154,7 @@ describe('failure recorder', () => {
   it('leaves a task that already ended alone', async () => {
     db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
     await expect(
-      recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, store),
+      recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, context),
     ).resolves.toEqual({ task_id: ID });
   });
 
@@ -165,18 +176,19 @@ describe('simulate', () => {
       taskId: ID,
       input: { duration_seconds: 4, fail: false },
       progress: 50,
+      sleep: clock.sleep,
     });
     expect(outcome).toEqual({ kind: 'progress', progress: 75 });
   });
 
   it('finishes a fractional duration with a shorter last step', async () => {
-    const started = Date.now();
     const outcome = await simulate.step({
       taskId: ID,
       input: { duration_seconds: 1.2, fail: false },
       progress: (1 / 1.2) * 100,
+      sleep: clock.sleep,
     });
     expect(outcome.kind).toBe('success');
-    expect(Date.now() - started).toBeLessThan(600);
+    expect(clock.slept[0]).toBeCloseTo(200);
   });
 });

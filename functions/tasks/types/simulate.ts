@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../errors.ts';
 import type { StepOutcome, TaskType } from './task-type.ts';
 
@@ -38,7 +37,7 @@ export const simulate: TaskType<SimulateInput> = {
     return { duration_seconds, fail };
   },
 
-  async step({ taskId, input, progress }): Promise<StepOutcome> {
+  async step({ taskId, input, progress, sleep }): Promise<StepOutcome> {
     const totalMs = input.duration_seconds * 1000;
     const doneMs = (progress / 100) * totalMs;
     const sliceMs = Math.max(0, Math.min(TICK_MS, totalMs - doneMs));

@@ -14,6 +14,8 @@ export interface StepContext<Input> {
   input: Input;
   /** 0–100, as saved after the previous step (0 on the first). */
   progress: number;
+  /** Waits as the clock says; simulated work uses it so tests need not wait for real. */
+  sleep(ms: number): Promise<void>;
 }
 
 export type StepOutcome =
