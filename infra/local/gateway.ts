@@ -274,12 +274,14 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ) {
+  const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
     ...headers,
     ...BROWSER_SECURITY_HEADERS,
   });
-  res.end(JSON.stringify(body));
+  res.end(text);
 }
 
 function sendRefusal(res: ServerResponse, { status, error, code }: Refusal) {
