@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import {
   createServer,
   type IncomingMessage,
@@ -6,7 +5,6 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   APIGatewayProxyEventV2,
@@ -24,6 +22,7 @@ import {
   checkOrigin,
   type Refusal,
 } from './request-guard.ts';
+import { serveFile } from './static-files.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -44,19 +43,12 @@ export interface GatewayOptions {
 /** API Gateway's own limit on a request body. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-};
-
 /**
  * The local stand-in for the HTTP API: turns each request into an API Gateway v2
  * (payload 2.0) event for the route's handler, and serves the dashboard's files.
+ * Before any of that it refuses what only another web page would send (request-guard.ts):
+ * a Host that is not this machine's, an Origin of another site, a body that is not JSON.
+ * Every answer is JSON (but the dashboard's files) and carries CloudFront's security headers.
  */
 export async function startGateway(options: GatewayOptions): Promise<Server> {
   const allowedHosts = allowedHostNames(
@@ -236,36 +228,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-async function serveFile(
-  res: ServerResponse,
-  webDir: string,
-  pathname: string,
-  method: string,
-): Promise<boolean> {
-  let relative: string;
-  try {
-    relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
-  } catch {
-    return false;
-  }
-  const file = join(webDir, relative);
-  if (!file.startsWith(webDir + sep)) return false;
-  try {
-    if (!(await stat(file)).isFile()) return false;
-  } catch {
-    return false;
-  }
-  const content = await readFile(file);
-  res.writeHead(200, {
-    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': String(content.length),
-    'cache-control': 'no-cache',
-    ...BROWSER_SECURITY_HEADERS,
-  });
-  res.end(method === 'HEAD' ? undefined : content);
-  return true;
 }
 
 function send(
