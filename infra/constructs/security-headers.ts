@@ -5,18 +5,9 @@ import {
   ResponseHeadersPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct } from 'constructs';
+import { CONTENT_SECURITY_POLICY } from '../security-headers-values.ts';
 
-/** The dashboard loads only its own scripts, styles and API: nothing inline, nothing third-party. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self'",
-  "script-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY };
 
 /** Security headers on every response CloudFront serves, the dashboard's and the API's. */
 export function securityHeadersPolicy(scope: Construct, id: string): ResponseHeadersPolicy {

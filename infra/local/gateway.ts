@@ -1,7 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   APIGatewayProxyEventV2,
@@ -9,7 +12,17 @@ import type {
   Context,
 } from 'aws-lambda';
 import { API_TIMEOUT_SECONDS, type Route } from '../../functions/routes.ts';
+import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
+import { toEvent } from './http-event.ts';
 import { lambdaContext } from './lambda-context.ts';
+import {
+  allowedHostNames,
+  checkBodyType,
+  checkHost,
+  checkOrigin,
+  type Refusal,
+} from './request-guard.ts';
+import { serveFile } from './static-files.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -21,29 +34,30 @@ export interface GatewayOptions {
   /** Static files served for GET requests no route claims. */
   webDir: string;
   port: number;
+  /** The address to listen on; unless a wildcard (0.0.0.0, ::), also a Host name answered. */
   host: string;
+  /** More Host names answered besides the loopback ones; ALLOWED_HOSTS (comma-separated) by default. */
+  allowedHosts?: readonly string[];
 }
 
 /** API Gateway's own limit on a request body. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-};
-
 /**
  * The local stand-in for the HTTP API: turns each request into an API Gateway v2
  * (payload 2.0) event for the route's handler, and serves the dashboard's files.
+ * Before any of that it refuses what only another web page would send (request-guard.ts):
+ * a Host that is not this machine's, an Origin of another site, a body that is not JSON.
+ * Every answer is JSON (but the dashboard's files) and carries CloudFront's security headers.
  */
 export async function startGateway(options: GatewayOptions): Promise<Server> {
-  const server = createServer((req, res) => {
-    serve(req, res, options).catch((error: unknown) => {
+  const allowedHosts = allowedHostNames(
+    options.host,
+    options.allowedHosts ?? (process.env.ALLOWED_HOSTS ?? '').split(','),
+  );
+  // Node would answer a request without Host with an empty 400 itself; `serve` answers JSON.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    serve(req, res, options, allowedHosts).catch((error: unknown) => {
       console.error('Gateway error', error);
       if (!res.headersSent)
         send(res, 500, { error: 'Internal server error', code: 'internal_error' });
@@ -51,19 +65,18 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
     });
   });
   server.keepAliveTimeout = 5_000;
-  // Requests Node's parser rejects (a bad method, oversized headers) still get a JSON error.
+  // An Expect other than 100-continue: Node's own answer would be an empty 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expectation = {
+      error: `Cannot meet Expect: ${req.headers.expect}`,
+      code: 'expectation_failed',
+    };
+    send(res, 417, expectation, { connection: 'close' });
+  });
+  // Requests Node's parser rejects (a bad method, oversized headers, too slow) still get JSON.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return;
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const body = JSON.stringify(
-      tooLarge
-        ? { error: 'Request headers are too large', code: 'headers_too_large' }
-        : { error: 'Malformed HTTP request', code: 'bad_request' },
-    );
-    socket.end(
-      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    socket.end(rawResponse(parserRefusal(error.code)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -72,7 +85,39 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
   return server;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayOptions) {
+function parserRefusal(errorCode: string | undefined): Refusal {
+  if (errorCode === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, error: 'Request headers are too large', code: 'headers_too_large' };
+  if (errorCode === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, error: 'The request was not sent in time', code: 'request_timeout' };
+  return { status: 400, error: 'Malformed HTTP request', code: 'bad_request' };
+}
+
+/** A whole HTTP/1.1 response for a socket that has no ServerResponse. */
+function rawResponse({ status, error, code }: Refusal): string {
+  const body = JSON.stringify({ error, code });
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+    ...BROWSER_SECURITY_HEADERS,
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`;
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GatewayOptions,
+  allowedHosts: ReadonlySet<string>,
+) {
+  const { host, origin } = req.headers;
+  const refusal = checkHost(host, allowedHosts) ?? checkOrigin(origin, host ?? '');
+  if (refusal) {
+    sendRefusal(res, refusal);
+    return;
+  }
   // Prefixed with the origin so that a path starting with `//` stays a path, not a host.
   const url = req.url?.startsWith('/') ? URL.parse(`http://localhost${req.url}`) : null;
   const method = req.method ?? 'GET';
@@ -92,9 +137,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
       send(res, 413, tooLarge, { connection: 'close' });
       return;
     }
+    const wrongType = checkBodyType(req.headers['content-type'], body.length);
+    if (wrongType) {
+      sendRefusal(res, wrongType);
+      return;
+    }
     const event = toEvent(req, url, match.route, match.params, body);
     const result = await invokeWithTimeout(match.handler, event, match.route.name);
-    res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
+    res.writeHead(result.statusCode ?? 200, {
+      ...lowerCaseHeaders(result.headers),
+      ...BROWSER_SECURITY_HEADERS,
+    });
     res.end(
       result.body === undefined
         ? undefined
@@ -166,53 +219,6 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   return params;
 }
 
-function toEvent(
-  req: IncomingMessage,
-  url: URL,
-  route: Route,
-  pathParameters: Record<string, string>,
-  body: Buffer,
-): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
-  const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers,
-    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
-    ...(Object.keys(pathParameters).length > 0 && { pathParameters }),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: route.method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body.length > 0 && { body: body.toString('base64') }),
-    isBase64Encoded: body.length > 0,
-  };
-}
-
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -224,47 +230,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-async function serveFile(
-  res: ServerResponse,
-  webDir: string,
-  pathname: string,
-  method: string,
-): Promise<boolean> {
-  let relative: string;
-  try {
-    relative = normalize(decodeURIComponent(pathname === '/' ? '/index.html' : pathname));
-  } catch {
-    return false;
-  }
-  const file = join(webDir, relative);
-  if (!file.startsWith(webDir + sep)) return false;
-  try {
-    if (!(await stat(file)).isFile()) return false;
-  } catch {
-    return false;
-  }
-  const content = await readFile(file);
-  res.writeHead(200, {
-    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': String(content.length),
-    'cache-control': 'no-cache',
-  });
-  res.end(method === 'HEAD' ? undefined : content);
-  return true;
-}
-
 function send(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+    ...BROWSER_SECURITY_HEADERS,
+  });
+  res.end(text);
 }
 
-function stringHeaders(
+function sendRefusal(res: ServerResponse, { status, error, code }: Refusal) {
+  send(res, status, { error, code });
+}
+
+/** Lower case, so that the security headers replace a handler's own, as CloudFront's override does. */
+function lowerCaseHeaders(
   headers: APIGatewayProxyStructuredResultV2['headers'] = {},
 ): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]),
+  );
 }
