@@ -139,11 +139,11 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  it('run Node 22 on arm64 as ESM with source maps, active tracing and bounded log retention', () => {
+  it('run Node 24 on arm64 as ESM with source maps, active tracing and bounded log retention', () => {
     for (const handler of serviceFunctions()) {
       const { Properties } = resource(logicalId(handler.function));
       expect(Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
