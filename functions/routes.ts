@@ -83,6 +83,16 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
+/**
+ * Answers every request no route matches (the HTTP API's `$default` route) with the contract's
+ * JSON 404, or 405 and `Allow` for a known path. Only the stack uses it: locally the gateway
+ * answers those itself.
+ */
+export const DEFAULT_ROUTE = {
+  name: 'NotFound',
+  entry: 'functions/api/not-found.ts',
+} as const satisfies Pick<Route, 'name' | 'entry'>;
+
 /** Timeout of every API function (API Gateway itself gives up after 30 s). */
 export const API_TIMEOUT_SECONDS = 10;
 

@@ -17,6 +17,8 @@ export interface TasksSettings {
   removalPolicy: 'retain' | 'destroy';
   /** Whether the workflow's logs include each execution's input and output. */
   logExecutionData: boolean;
+  /** Who the alarms e-mail (SNS asks the address to confirm first); empty for no one. */
+  alarmEmail: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
@@ -27,6 +29,7 @@ export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
   apiThrottleBurstLimit: 100,
   removalPolicy: 'retain',
   logExecutionData: false,
+  alarmEmail: '',
 };
 
 export class SettingsError extends Error {
@@ -75,6 +78,11 @@ const PARSERS: Parsers = {
     if (value === false || value === 'false') return false;
     throw new SettingsError('logExecutionData', 'true or false', value);
   },
+  alarmEmail: (value) => {
+    if (value === '' || (typeof value === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)))
+      return value;
+    throw new SettingsError('alarmEmail', 'an e-mail address, or "" for none', value);
+  },
 };
 
 /** Numbers from `-c` arrive as strings; anything else that is not a finite number becomes NaN. */
@@ -102,5 +110,6 @@ export function readSettings(node: Node, overrides: Partial<TasksSettings> = {})
     apiThrottleBurstLimit: read('apiThrottleBurstLimit'),
     removalPolicy: read('removalPolicy'),
     logExecutionData: read('logExecutionData'),
+    alarmEmail: read('alarmEmail'),
   };
 }

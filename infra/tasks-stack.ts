@@ -1,7 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { DEFAULT_ROUTE } from '../functions/routes.ts';
+import { ServiceAlarms } from './constructs/alarms.ts';
 import { Dashboard } from './constructs/dashboard.ts';
-import type { FunctionDefaults } from './constructs/service-function.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
+import type { FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
 import { TaskWorkflow } from './constructs/task-workflow.ts';
 import { TasksApi } from './constructs/tasks-api.ts';
 import { TasksTable } from './constructs/tasks-table.ts';
@@ -15,12 +18,17 @@ export interface TasksStackProps extends StackProps {
   settings: TasksSettings;
 }
 
-/** The whole service in one environment-agnostic stack: table, workflow, API and dashboard. */
+/**
+ * The whole service in one environment-agnostic stack: table, workflow, API, dashboard, and the
+ * alarms and CloudWatch dashboard that watch them.
+ */
 export class TasksStack extends Stack {
   readonly tasks: TasksTable;
   readonly workflow: TaskWorkflow;
   readonly api: TasksApi;
   readonly dashboard: Dashboard;
+  readonly alarms: ServiceAlarms;
+  readonly operations: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: TasksStackProps) {
     super(scope, id, props);
@@ -60,13 +68,45 @@ export class TasksStack extends Stack {
       removalPolicy,
     });
 
+    const functions = this.serviceFunctions();
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      api: this.api.api,
+      functions,
+      stateMachine: this.workflow.stateMachine,
+      table: this.tasks.table,
+      serviceName: service.name,
+      alarmEmail: settings.alarmEmail,
+    });
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      api: this.api.api,
+      functions,
+      stateMachine: this.workflow.stateMachine,
+      alarms: this.alarms,
+    });
+
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The dashboard; the API is also served here under /tasks and /health',
       value: `https://${this.dashboard.distribution.distributionDomainName}`,
     });
     new CfnOutput(this, 'ApiUrl', {
-      description: 'The HTTP API, directly',
+      description:
+        'The HTTP API, directly: the host CloudFront forwards to, kept on until there is a custom domain',
       value: this.api.stage.url,
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm and recovery is published here; subscribe to be told',
+      value: this.alarms.topic.topicArn,
+    });
+  }
+
+  /** Every function of the service, by name: the routes', the default route's, the workflow's. */
+  serviceFunctions(): ReadonlyMap<string, ServiceFunction> {
+    return new Map([
+      ...this.api.functions,
+      [DEFAULT_ROUTE.name, this.api.notFound],
+      ['Work', this.workflow.work],
+      ['RecordFailure', this.workflow.recordFailure],
+      ['ResumeTasks', this.workflow.resume],
+    ]);
   }
 }

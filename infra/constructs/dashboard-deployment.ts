@@ -4,7 +4,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { fromRoot } from '../repository.ts';
 import { acknowledge, acknowledgeWildcardResource } from './acknowledge.ts';
@@ -38,6 +38,11 @@ export class DashboardDeployment extends Construct {
       destinationBucket: props.bucket,
       distribution: props.distribution,
       distributionPaths: ['/*'],
+      // The page's ES modules keep fixed names, so a browser holding an old module beside a new
+      // index.html would run a mix of releases. Every file is revalidated on each load instead:
+      // a 304 against its ETag costs a round trip, not a download
+      // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_s3_deployment-readme.html).
+      cacheControl: [CacheControl.noCache()],
       // With "destroy", deleting the deployment empties the bucket so the bucket can go too.
       retainOnDelete: props.removalPolicy !== RemovalPolicy.DESTROY,
       memoryLimit: 256,

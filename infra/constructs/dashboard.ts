@@ -6,7 +6,6 @@ import {
   Distribution,
   HttpVersion,
   OriginProtocolPolicy,
-  OriginRequestPolicy,
   OriginSslPolicy,
   PriceClass,
   ViewerProtocolPolicy,
@@ -17,6 +16,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket.ts';
 import { acknowledge } from './acknowledge.ts';
+import { apiOriginRequestPolicy, UNCACHED_ERRORS } from './api-behavior.ts';
 import { DashboardDeployment } from './dashboard-deployment.ts';
 import { securityHeadersPolicy } from './security-headers.ts';
 
@@ -61,8 +61,10 @@ export class Dashboard extends Construct {
       }),
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_ALL,
+      // When the API takes sign-in, Authorization must join a cache policy's key (an origin
+      // request policy may not carry it), so this becomes a policy that keys on it.
       cachePolicy: CachePolicy.CACHING_DISABLED,
-      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      originRequestPolicy: apiOriginRequestPolicy(this, 'ApiRequests'),
       responseHeadersPolicy,
     };
     this.distribution = new Distribution(this, 'Distribution', {
@@ -75,6 +77,7 @@ export class Dashboard extends Construct {
         responseHeadersPolicy,
       },
       additionalBehaviors: Object.fromEntries(props.apiPaths.map((path) => [path, api])),
+      errorResponses: UNCACHED_ERRORS,
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       enableLogging: true,

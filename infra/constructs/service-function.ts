@@ -12,7 +12,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
-import { acknowledge, acknowledgeWildcardResource } from './acknowledge.ts';
+import { acknowledgeWildcardResource } from './acknowledge.ts';
 import type { TasksTable } from './tasks-table.ts';
 
 /** What every function of the service shares. */
@@ -36,7 +36,7 @@ export interface ServiceFunctionProps {
 const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
-  target: 'node22',
+  target: 'node24',
   minify: true,
   sourceMap: true,
   sourcesContent: false,
@@ -50,7 +50,7 @@ const BUNDLING: BundlingOptions = {
 };
 
 /**
- * One Lambda function with the service's defaults (Node 22 on arm64, an ESM bundle with
+ * One Lambda function with the service's defaults (Node 24 on arm64, an ESM bundle with
  * source maps, its own log group with bounded retention, active tracing, a role of its own
  * with no managed policy). Access is added only through the methods below, each of which
  * sets the environment variable the handler reads together with the grant it needs.
@@ -78,7 +78,9 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: fromRoot('package-lock.json'),
       projectRoot: fromRoot('.'),
       bundling: BUNDLING,
-      runtime: Runtime.NODEJS_22_X,
+      // nodejs24.x takes only async handlers, as all of ours are:
+      // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
@@ -93,12 +95,6 @@ export class ServiceFunction extends Construct {
         ...props.environment,
       },
     });
-    acknowledge(
-      this,
-      'L1',
-      'Node.js 22 is the runtime the whole project is built and tested on (local mode included); ' +
-        'moving to a newer one is a project-wide upgrade, not a per-function setting.',
-    );
     acknowledgeWildcardResource(
       this.role,
       '*',

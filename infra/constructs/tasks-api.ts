@@ -3,6 +3,8 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
   type HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -10,7 +12,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { API_TIMEOUT_SECONDS, ROUTES } from '../../functions/routes.ts';
+import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, ROUTES } from '../../functions/routes.ts';
 import { acknowledge } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
 import type { TasksTable } from './tasks-table.ts';
@@ -45,6 +47,8 @@ export class TasksApi extends Construct {
   readonly stage: HttpStage;
   /** The route functions, by route name. */
   readonly functions: ReadonlyMap<string, ServiceFunction>;
+  /** Answers requests no route matches: the contract's JSON 404, or 405 with `Allow`. */
+  readonly notFound: ServiceFunction;
   /** The API's own host name, which CloudFront forwards API paths to. */
   readonly domainName: string;
 
@@ -54,6 +58,12 @@ export class TasksApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'Long-running tasks: create, list, read, cancel and delete tasks',
       createDefaultStage: false,
+      // The execute-api endpoint stays on: it is the host CloudFront forwards to, and turning it
+      // off leaves a custom domain name as the only way in
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-disable-default-endpoint.html).
+      // Both doors reach the same handlers under the same stage throttling; once the service has a
+      // custom domain, CloudFront can use it and this endpoint can be disabled.
+      disableExecuteApiEndpoint: false,
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: defaults.logRetention,
@@ -89,11 +99,38 @@ export class TasksApi extends Construct {
       functions.set(route.name, handler);
     }
     this.functions = functions;
+    this.notFound = this.addDefaultRoute(defaults);
 
     const noAuthorizer =
       "The HTTP contract (API.md) keeps the replaced service's unauthenticated endpoints so its " +
       'clients keep working; an authorizer is tracked as future work.';
     acknowledge(this.api, 'APIG4', noAuthorizer);
     acknowledge(this.api, 'COG4', noAuthorizer);
+  }
+
+  /**
+   * `$default` catches every request no other route matches
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html);
+   * without it API Gateway answers those itself, outside the contract's `{error, code}` shape.
+   */
+  private addDefaultRoute(defaults: FunctionDefaults): ServiceFunction {
+    const handler = new ServiceFunction(this, DEFAULT_ROUTE.name, {
+      entry: DEFAULT_ROUTE.entry,
+      description: 'Any request no route matches: 404, or 405 with Allow',
+      timeout: Duration.seconds(API_TIMEOUT_SECONDS),
+      memorySize: 128,
+      defaults,
+    });
+    const route = new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('NotFoundIntegration', handler.function),
+    });
+    const reason =
+      'It only answers 404 or 405 and reads no data; it stays open like the routes it stands ' +
+      'in for, so that a client without credentials still learns the path is wrong.';
+    acknowledge(route, 'APIG4', reason);
+    acknowledge(route, 'COG4', reason);
+    return handler;
   }
 }

@@ -26,6 +26,7 @@ describe('deployment settings', () => {
         logExecutionData: 'true',
         removalPolicy: 'destroy',
         stage: 'prod',
+        alarmEmail: 'oncall@example.com',
       }),
     );
     expect(settings).toEqual({
@@ -36,6 +37,7 @@ describe('deployment settings', () => {
       apiThrottleBurstLimit: 10,
       removalPolicy: 'destroy',
       logExecutionData: true,
+      alarmEmail: 'oncall@example.com',
     });
   });
 
@@ -53,6 +55,8 @@ describe('deployment settings', () => {
     ['apiThrottleBurstLimit', 1.5, /"apiThrottleBurstLimit".*whole number/],
     ['removalPolicy', 'snapshot', /"removalPolicy".*"retain" or "destroy"/],
     ['logExecutionData', 'yes', /"logExecutionData".*true or false/],
+    ['alarmEmail', 'oncall', /"alarmEmail".*e-mail address/],
+    ['alarmEmail', 42, /"alarmEmail".*got 42/],
   ])('refuses %s = %j with a message naming the setting', (name, value, message) => {
     expect(() => readSettings(withContext({ [name]: value }))).toThrow(message);
   });

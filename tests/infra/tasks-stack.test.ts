@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_TIMEOUT_SECONDS,
+  DEFAULT_ROUTE,
   RESUME_FUNCTION,
   ROUTES,
   type TableAccess,
@@ -17,6 +18,10 @@ import {
 } from '../../functions/routes.ts';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';
+import {
+  API_REQUEST_HEADERS,
+  CACHEABLE_ERROR_STATUSES,
+} from '../../infra/constructs/api-behavior.ts';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
 import { addTasksService } from '../../infra/tasks-app.ts';
 import { API_PATH_PATTERNS, type TasksStack } from '../../infra/tasks-stack.ts';
@@ -52,6 +57,14 @@ afterAll(() => {
 });
 
 const resource = (id: string) => template.toJSON().Resources[id];
+/** The logical id of the one resource of a type. */
+const onlyId = (type: string) => {
+  const ids = Object.keys(template.findResources(type));
+  if (ids.length !== 1) throw new Error(`Expected one ${type}, found ${ids.length}`);
+  return ids[0];
+};
+const distributionConfig = () =>
+  onlyResource(template, 'AWS::CloudFront::Distribution').Properties.DistributionConfig;
 const serviceFunctions = () => [
   ...stack.api.functions.values(),
   stack.workflow.work,
@@ -89,7 +102,7 @@ const dynamodbGrants = (name: string) =>
   );
 
 describe('HTTP API', () => {
-  it('serves exactly the seven routes of the route table', () => {
+  it('serves exactly the seven routes of the route table, and $default for the rest', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (route) => route.Properties.RouteKey,
     );
@@ -102,6 +115,7 @@ describe('HTTP API', () => {
         'GET /tasks/{id}/result',
         'DELETE /tasks/{id}',
         'GET /health',
+        '$default',
       ].sort(),
     );
   });
@@ -114,11 +128,29 @@ describe('HTTP API', () => {
       const functionId = integrations[integrationId].Properties.IntegrationUri['Fn::GetAtt'][0];
       targets.set(route.Properties.RouteKey, functionId);
     }
-    expect(new Set(targets.values()).size).toBe(ROUTES.length);
+    expect(new Set(targets.values()).size).toBe(ROUTES.length + 1);
     for (const route of ROUTES) {
       const handler = routeFunction(route.name);
       expect(targets.get(`${route.method} ${route.path}`)).toBe(logicalId(handler.function));
     }
+    expect(targets.get('$default')).toBe(logicalId(stack.api.notFound.function));
+  });
+
+  it('answers unmatched requests with the not-found handler of the route table', () => {
+    const { Properties } = resource(logicalId(stack.api.notFound.function));
+    expect(DEFAULT_ROUTE.entry).toBe('functions/api/not-found.ts');
+    expect(Properties.Description).toMatch(/404, or 405 with Allow/);
+    expect(Properties.Timeout).toBe(API_TIMEOUT_SECONDS);
+  });
+
+  it('keeps the execute-api endpoint on, since CloudFront forwards to it', () => {
+    const { Properties } = onlyResource(template, 'AWS::ApiGatewayV2::Api');
+    expect(Properties.DisableExecuteApiEndpoint).toBe(false);
+    const config = distributionConfig();
+    const apiHost = JSON.stringify(stack.resolve(stack.api.domainName));
+    expect(
+      config.Origins.some((o: { DomainName: unknown }) => JSON.stringify(o.DomainName) === apiHost),
+    ).toBe(true);
   });
 
   it('throttles and logs every request on the default stage', () => {
@@ -139,11 +171,11 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  it('run Node 22 on arm64 as ESM with source maps, active tracing and bounded log retention', () => {
+  it('run Node 24 on arm64 as ESM with source maps, active tracing and bounded log retention', () => {
     for (const handler of serviceFunctions()) {
       const { Properties } = resource(logicalId(handler.function));
       expect(Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
@@ -154,6 +186,13 @@ describe('functions', () => {
         cdkJsonContext().logRetentionDays,
       );
     }
+  });
+
+  it("include the default route's: every service function runs nodejs24.x", () => {
+    const functions = [...stack.serviceFunctions().values()];
+    expect(functions).toHaveLength(serviceFunctions().length + 1);
+    for (const handler of functions)
+      expect(resource(logicalId(handler.function)).Properties.Runtime).toBe('nodejs24.x');
   });
 
   it('tell every handler the table and how many days finished tasks are kept', () => {
@@ -456,9 +495,6 @@ describe('table', () => {
 });
 
 describe('dashboard', () => {
-  const distributionConfig = () =>
-    onlyResource(template, 'AWS::CloudFront::Distribution').Properties.DistributionConfig;
-
   it('keeps the bucket private: all public access blocked, TLS enforced, no website hosting', () => {
     const bucket = resource(logicalId(stack.dashboard.bucket)).Properties;
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
@@ -513,11 +549,49 @@ describe('dashboard', () => {
       expect(behavior).toMatchObject({
         TargetOriginId: apiOrigin.Id,
         CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
-        OriginRequestPolicyId:
-          OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
+        OriginRequestPolicyId: { Ref: onlyId('AWS::CloudFront::OriginRequestPolicy') },
         AllowedMethods: expect.arrayContaining(['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS']),
       });
     }
+  });
+
+  it('forwards every query string and only the headers the API reads to the API, no cookies', () => {
+    const policy = onlyResource(template, 'AWS::CloudFront::OriginRequestPolicy').Properties
+      .OriginRequestPolicyConfig;
+    expect(policy.CookiesConfig).toEqual({ CookieBehavior: 'none' });
+    expect(policy.QueryStringsConfig).toEqual({ QueryStringBehavior: 'all' });
+    expect(policy.HeadersConfig).toEqual({
+      HeaderBehavior: 'whitelist',
+      Headers: [...API_REQUEST_HEADERS],
+    });
+    expect(API_REQUEST_HEADERS).toEqual(
+      expect.arrayContaining(['If-None-Match', 'Idempotency-Key', 'Content-Type', 'Origin']),
+    );
+    // CloudFront refuses Authorization in an origin request policy; Host would break API Gateway.
+    expect(API_REQUEST_HEADERS).not.toContain('Authorization');
+    expect(API_REQUEST_HEADERS).not.toContain('Host');
+  });
+
+  it('attaches no managed policy that forwards cookies to the API paths', () => {
+    const forwardingCookies = [
+      OriginRequestPolicy.ALL_VIEWER,
+      OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      OriginRequestPolicy.ALL_VIEWER_AND_CLOUDFRONT_2022,
+      OriginRequestPolicy.USER_AGENT_REFERER_HEADERS,
+    ].map((policy) => policy.originRequestPolicyId);
+    for (const behavior of distributionConfig().CacheBehaviors) {
+      expect(behavior.OriginRequestPolicyId).toBeDefined();
+      expect(forwardingCookies).not.toContain(behavior.OriginRequestPolicyId);
+      expect(behavior.ForwardedValues).toBeUndefined();
+    }
+  });
+
+  it('never caches an error CloudFront could cache, API or dashboard', () => {
+    expect(distributionConfig().CustomErrorResponses).toEqual(
+      CACHEABLE_ERROR_STATUSES.map((status) => ({ ErrorCode: status, ErrorCachingMinTTL: 0 })),
+    );
+    for (const status of [400, 404, 405, 500, 502, 503, 504])
+      expect(CACHEABLE_ERROR_STATUSES).toContain(status);
   });
 
   it('covers every route of the route table with the API paths', () => {
@@ -553,6 +627,149 @@ describe('dashboard', () => {
       DistributionPaths: ['/*'],
     });
   });
+
+  it('uploads every file with Cache-Control no-cache, so browsers revalidate each load', () => {
+    const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+    expect(deployments).toHaveLength(1);
+    for (const deployment of deployments)
+      expect(deployment.Properties.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const topic = () => ({ Ref: logicalId(stack.alarms.topic) });
+  /** The metrics an alarm watches: its own, or those of its math expression. */
+  // biome-ignore lint/suspicious/noExplicitAny: template resources are untyped JSON
+  const watched = (alarm: { [key: string]: any }) => {
+    const { MetricName, Namespace, Dimensions, Metrics } = alarm.Properties as {
+      MetricName?: string;
+      Namespace?: string;
+      Dimensions?: unknown;
+      Metrics?: { MetricStat?: { Metric: Record<string, unknown> } }[];
+    };
+    if (MetricName) return [{ MetricName, Namespace, Dimensions }];
+    return (Metrics ?? []).flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
+  };
+  const alarmsOn = (metricName: string, dimension?: unknown) =>
+    alarms().filter((alarm) =>
+      watched(alarm).some(
+        (metric) =>
+          metric.MetricName === metricName &&
+          (dimension === undefined ||
+            JSON.stringify(metric.Dimensions).includes(JSON.stringify(dimension))),
+      ),
+    );
+
+  it('tell the SNS topic when they go off and when they recover', () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic()]);
+      expect(alarm.Properties.OKActions).toEqual([topic()]);
+      expect(alarm.Properties.AlarmDescription).toEqual(expect.any(String));
+    }
+  });
+
+  it('send to a topic encrypted with a rotated key that CloudWatch may use, over TLS only', () => {
+    const { Properties } = resource(logicalId(stack.alarms.topic));
+    const keyId = Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = resource(keyId).Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(key.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      ]),
+    );
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribe no one unless alarmEmail is set', () => {
+    expect(cdkJsonContext().alarmEmail).toBe('');
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('watch errors and throttles of every function', () => {
+    for (const [name, handler] of stack.serviceFunctions()) {
+      const fn = { Name: 'FunctionName', Value: { Ref: logicalId(handler.function) } };
+      expect(alarmsOn('Errors', fn), name).toHaveLength(1);
+      expect(alarmsOn('Throttles', fn), name).toHaveLength(1);
+    }
+  });
+
+  it('watch the rate of API 5xx responses', () => {
+    const [alarm] = alarmsOn('5xx');
+    expect(alarm?.Properties.Metrics.map((m: { Expression?: string }) => m.Expression)).toContain(
+      'IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)',
+    );
+    expect(alarmsOn('Count')).toEqual([alarm]);
+  });
+
+  it('watch failed, timed-out and (in waves) aborted executions of the state machine', () => {
+    const machine = {
+      Name: 'StateMachineArn',
+      Value: { Ref: logicalId(stack.workflow.stateMachine) },
+    };
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])
+      expect(alarmsOn(metric, machine), metric).toHaveLength(1);
+  });
+
+  it('watch the task failure rate from the TaskFailed and TaskSucceeded metrics', () => {
+    const service = { Name: 'service', Value: 'tasks-service' };
+    const [alarm] = alarmsOn('TaskFailed', service);
+    expect(alarmsOn('TaskSucceeded', service)).toEqual([alarm]);
+    const metrics = watched(alarm ?? {});
+    expect(metrics.every((m) => m.Namespace === 'TasksService')).toBe(true);
+    const expression = alarm?.Properties.Metrics.find((m: { Expression?: string }) => m.Expression);
+    expect(expression.Expression).toMatch(
+      /100 \* FILL\(failed, 0\) \/ \(FILL\(failed, 0\) \+ FILL\(succeeded, 0\)\)/,
+    );
+  });
+
+  it("watch throttled requests on each of the table's operations", () => {
+    const [alarm] = alarmsOn('ThrottledRequests');
+    const operations = watched(alarm ?? {}).map(
+      (m) =>
+        (m.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'Operation')
+          ?.Value,
+    );
+    expect(operations.sort()).toEqual(['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']);
+  });
+
+  it('appear, with the golden signals, on one CloudWatch dashboard', () => {
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties);
+    for (const signal of [
+      'Count',
+      '5xx',
+      'Latency',
+      'ExecutionsStarted',
+      'ExecutionsFailed',
+      'TaskFailed',
+      'TaskSucceeded',
+      'Throttles',
+      'ThrottledRequests',
+    ])
+      expect(body, signal).toContain(`\\"${signal}\\"`);
+    for (const alarm of Object.keys(template.findResources('AWS::CloudWatch::Alarm')))
+      expect(body).toContain(alarm);
+  });
 });
 
 describe('stack', () => {
@@ -566,6 +783,7 @@ describe('stack', () => {
       },
     });
     template.hasOutput('ApiUrl', { Value: stack.resolve(stack.api.stage.url) });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack.alarms.topic) } });
   });
 
   it('leaves no cdk-nag finding unacknowledged', () => {

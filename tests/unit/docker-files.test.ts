@@ -118,12 +118,12 @@ function copiedTo(file: string): string | undefined {
 }
 
 describe('Dockerfile.local', () => {
-  it('builds on the official Node 22 image, pinned to the Node version the npm scripts use', () => {
+  it('builds on the official Node 24 image, pinned to the Node version the npm scripts use', () => {
     const lock = JSON.parse(read('package-lock.json')) as {
       packages: Record<string, { version: string }>;
     };
     const nodeVersion = lock.packages['node_modules/node']?.version;
-    expect(nodeVersion).toMatch(/^22\./);
+    expect(nodeVersion).toMatch(/^24\./);
     const images = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(' ')[0]);
     expect(images.length).toBeGreaterThan(1);
     for (const image of images) expect(image).toMatch(new RegExp(`^node:${nodeVersion}-\\w+`));

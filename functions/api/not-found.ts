@@ -1,0 +1,34 @@
+import { httpHandler } from '../http/handler.ts';
+import { json } from '../http/response.ts';
+import { ROUTES } from '../routes.ts';
+
+/** Whether a route path (with `{name}` segments) matches a request path. */
+function matches(pattern: string, path: string): boolean {
+  const want = pattern.split('/');
+  const have = path.split('/');
+  if (want.length !== have.length) return false;
+  return want.every((segment, i) => {
+    const actual = have[i] ?? '';
+    if (segment.startsWith('{') && segment.endsWith('}')) return actual !== '';
+    return segment === actual;
+  });
+}
+
+/** The methods the route table serves on `path`; none when the path is unknown. */
+export function allowedMethods(path: string): string[] {
+  return ROUTES.filter((route) => matches(route.path, path)).map((route) => route.method);
+}
+
+export const handler = httpHandler(async (event) => {
+  const { method } = event.requestContext.http;
+  const path = event.rawPath;
+  const allow = allowedMethods(path);
+  if (allow.length > 0 && !allow.includes(method)) {
+    return json(
+      405,
+      { error: `Method ${method} is not allowed on ${path}`, code: 'method_not_allowed' },
+      { allow: allow.join(', ') },
+    );
+  }
+  return json(404, { error: `No route for ${method} ${path}`, code: 'not_found' });
+});
