@@ -69,6 +69,7 @@ function createCard(task, actions) {
     updated: metaItem(meta, 'Updated'),
     duration: metaItem(meta, 'Duration'),
   };
+  parts.duration.classList.add('duration');
 
   const outcome = element('p', 'task-outcome');
   const outcomeLabel = element('span', 'outcome-label');
