@@ -60,7 +60,7 @@ async function openDashboard(
 async function createTask(name: string | null, durationSeconds: number, fail = false) {
   const input = { duration_seconds: durationSeconds, fail };
   const response = await api('POST', '/tasks', { name, type: 'simulate', input });
-  expect(response.status).toBe(201);
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.task_id as string;
 }
 
