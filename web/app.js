@@ -1,17 +1,23 @@
+/** The page's wiring: state, events and requests. What it shows is in view.js; the rules in pure modules. */
 import { ApiError, cancelTask, createTask, deleteTask, listTasks } from './api.js';
+import { backoff, cardClock, countdownText, pollInterval, REFRESH_MS } from './connection.js';
+import { firstPageQuery, statusFromSearch, urlWithStatus } from './filter.js';
+import { taskLabel } from './format.js';
 import { Pacer } from './pacer.js';
-import { isActive, renderCards, renderSummary, STATUSES, tickCards } from './view.js';
+import { isActive } from './statuses.js';
+import { appendPage, mergeFirstPage, upsert, without } from './task-list.js';
+import { renderCards, renderStatusControls, renderSummary, tickCards } from './view.js';
 
 const PAGE_SIZE = 20;
-const REFRESH_MS = 1_000;
-const HIDDEN_REFRESH_MS = 5_000;
-const MAX_BACKOFF_MS = 5_000;
 const NOTICE_MS = 10_000;
+/** Often enough that the retry countdown and running durations change on time. */
+const TICK_MS = 250;
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const view = {
   heading: byId('tasks-heading'),
+  tasks: byId('tasks'),
   list: byId('task-list'),
   empty: byId('empty'),
   loadMore: /** @type {HTMLButtonElement} */ (byId('load-more')),
@@ -21,6 +27,7 @@ const view = {
   notice: byId('notice'),
   connection: byId('connection'),
   connectionText: byId('connection-text'),
+  countdown: byId('countdown'),
   retryNow: byId('retry-now'),
   sync: byId('sync'),
   summaryNote: byId('summary-note'),
@@ -38,51 +45,13 @@ const state = {
   /** Query of the page after the shown tasks (from the Link header), or null. */
   next: /** @type {URLSearchParams | null} */ (null),
   failures: 0,
+  /** Why the last list request failed, while offline. */
+  failure: '',
+  /** When the shown data was last known current, as a `Date.now()` time. */
+  lastLiveAt: 0,
   /** A task is being created; another submit meanwhile is ignored. */
   creating: false,
 };
-
-/* Pure operations on the shown list. */
-
-/** Whether task `a` sorts after (is older than) task `b` in the API's newest-first order. */
-function isOlder(a, b) {
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at;
-  return a.task_id < b.task_id;
-}
-
-/**
- * The shown list after a refresh of the first page. The first page is the truth for
- * every task as new as its last one; older tasks loaded with "Load more" are kept.
- * `olderKept` is false when none were kept, e.g. because so many tasks arrived that
- * the first page no longer touches the loaded ones (a gap the user can load again).
- * @returns {{ tasks: object[], olderKept: boolean }}
- */
-function mergeFirstPage(shown, firstPage, firstPageHasMore) {
-  const last = firstPage.at(-1);
-  if (!firstPageHasMore || !last) return { tasks: firstPage, olderKept: false };
-  const inFirstPage = new Set(firstPage.map((task) => task.task_id));
-  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && isOlder(task, last));
-  const touches = shown.some((task) => inFirstPage.has(task.task_id));
-  if (older.length === 0 || !touches) return { tasks: firstPage, olderKept: false };
-  return { tasks: [...firstPage, ...older], olderKept: true };
-}
-
-/** Appends an older page, skipping tasks already shown. */
-function appendPage(shown, page) {
-  const ids = new Set(shown.map((task) => task.task_id));
-  return [...shown, ...page.filter((task) => !ids.has(task.task_id))];
-}
-
-/** Puts `task` in place of the shown task with its id, or first if it is new. */
-function upsert(shown, task) {
-  const index = shown.findIndex((each) => each.task_id === task.task_id);
-  if (index === -1) return [task, ...shown];
-  return shown.with(index, task);
-}
-
-function without(shown, taskId) {
-  return shown.filter((task) => task.task_id !== taskId);
-}
 
 /* List requests: the first page (polled) and older pages, through one pacer. */
 
@@ -112,21 +81,6 @@ function refreshBy(at) {
   listPacer.wake();
 }
 
-function firstPageQuery() {
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (state.status) query.set('status', state.status);
-  return query;
-}
-
-/** The wait between refreshes while all is well: one a second, slower when hidden. */
-function pollInterval() {
-  return document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS;
-}
-
-function backoff() {
-  return Math.min(MAX_BACKOFF_MS, REFRESH_MS * 2 ** (state.failures - 1));
-}
-
 /** One list request for the first page; everything on screen is kept up to date from it. */
 async function refresh() {
   const controller = new AbortController();
@@ -135,14 +89,18 @@ async function refresh() {
   lists.lastRefreshStart = startedAt;
   lists.refreshAt = Number.POSITIVE_INFINITY;
   try {
-    const page = await listTasks(firstPageQuery(), { etag: state.etag, signal: controller.signal });
+    const page = await listTasks(firstPageQuery(state.status, PAGE_SIZE), {
+      etag: state.etag,
+      signal: controller.signal,
+    });
     if (page.changed) applyFirstPage(page);
     connected();
-    lists.refreshAt = startedAt + pollInterval();
+    lists.refreshAt = startedAt + pollInterval(document.hidden);
   } catch (error) {
     if (controller.signal.aborted) return;
     disconnected(error);
-    lists.refreshAt = performance.now() + backoff();
+    lists.refreshAt = performance.now() + backoff(state.failures);
+    showConnection();
   } finally {
     lists.inFlight = null;
   }
@@ -160,20 +118,41 @@ function applyFirstPage(page) {
 
 function connected() {
   state.failures = 0;
-  view.connection.hidden = true;
-  view.connectionText.textContent = '';
-  view.sync.textContent = `Live · updated ${new Date().toLocaleTimeString()}`;
-  view.sync.classList.remove('offline');
+  state.failure = '';
+  state.lastLiveAt = Date.now();
+  view.sync.textContent = `Live · updated ${new Date(state.lastLiveAt).toLocaleTimeString()}`;
+  showConnection();
 }
 
 function disconnected(error) {
   state.failures += 1;
-  const reason = error instanceof ApiError ? error.message : 'The tasks API cannot be reached';
-  const seconds = Math.round(backoff() / 1000);
-  view.connectionText.textContent = `Reconnecting… ${reason}. Next attempt in ${seconds} s.`;
-  view.connection.hidden = false;
-  view.sync.textContent = 'Offline';
-  view.sync.classList.add('offline');
+  state.failure = error instanceof ApiError ? error.message : 'The tasks API cannot be reached';
+  const since = state.lastLiveAt
+    ? ` · data from ${new Date(state.lastLiveAt).toLocaleTimeString()}`
+    : '';
+  view.sync.textContent = `Offline${since}`;
+}
+
+/** The banner, the offline mark and the dimmed list, with a live countdown to the next attempt. */
+function showConnection() {
+  const offline = state.failures > 0;
+  view.connection.hidden = !offline;
+  view.sync.classList.toggle('offline', offline);
+  view.tasks.classList.toggle('stale', offline);
+  const reason = offline ? `Reconnecting… ${state.failure}.` : '';
+  if (view.connectionText.textContent !== reason) view.connectionText.textContent = reason;
+  const countdown = offline ? countdownText(lists.refreshAt - performance.now()) : '';
+  if (view.countdown.textContent !== countdown) view.countdown.textContent = countdown;
+}
+
+function tick() {
+  if (state.failures > 0) showConnection();
+  const now = cardClock({
+    offline: state.failures > 0,
+    lastLiveAt: state.lastLiveAt,
+    now: Date.now(),
+  });
+  tickCards(view.list, now);
 }
 
 /**
@@ -183,10 +162,7 @@ function disconnected(error) {
 function changeFilter(status) {
   lists.inFlight?.abort();
   Object.assign(state, { status, tasks: [], loaded: false, etag: null, next: null });
-  const url = new URL(location.href);
-  if (status) url.searchParams.set('status', status);
-  else url.searchParams.delete('status');
-  history.replaceState(null, '', url);
+  history.replaceState(null, '', urlWithStatus(location.href, status));
   render();
   refreshBy(0);
 }
@@ -263,7 +239,7 @@ const actions = {
 
   async remove(taskId) {
     const task = state.tasks.find((each) => each.task_id === taskId);
-    const label = task?.name ? `"${task.name}"` : taskId;
+    const label = task?.name?.trim() ? `"${taskLabel(task)}"` : taskId;
     if (!window.confirm(`Delete task ${label}? Its work stops and it cannot be restored.`)) return;
     try {
       await deleteTask(taskId);
@@ -334,7 +310,12 @@ function showNotice(error) {
 }
 
 function render() {
-  renderCards(view.list, state.tasks, actions, { now: Date.now(), emptyFocus: view.heading });
+  const now = cardClock({
+    offline: state.failures > 0,
+    lastLiveAt: state.lastLiveAt,
+    now: Date.now(),
+  });
+  renderCards(view.list, state.tasks, actions, { now, emptyFocus: view.heading });
   renderSummary(view.counts, view.summaryNote, {
     tasks: state.tasks,
     status: state.status,
@@ -350,8 +331,8 @@ function render() {
 }
 
 function start() {
-  const initial = new URLSearchParams(location.search).get('status')?.toUpperCase() ?? '';
-  state.status = STATUSES.includes(initial) ? initial : '';
+  renderStatusControls(view.filter, view.counts);
+  state.status = statusFromSearch(location.search);
   view.filter.value = state.status;
   view.filter.addEventListener('change', () => changeFilter(view.filter.value));
   view.form.addEventListener('submit', submitCreate);
@@ -361,7 +342,7 @@ function start() {
     if (!document.hidden && state.failures === 0) refreshBy(lists.lastRefreshStart + REFRESH_MS);
   });
   window.addEventListener('online', () => refreshBy(lists.lastRefreshStart + REFRESH_MS));
-  setInterval(() => tickCards(view.list, Date.now()), 1_000);
+  setInterval(tick, TICK_MS);
   render();
   listPacer.wake();
 }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * One gate for a family of requests: they run one at a time, and each starts at least
  * `gapMs` after the previous one started, however often something asks for one.
@@ -5,18 +6,22 @@
 export class Pacer {
   #gapMs;
   #next;
+  #clock;
   #lastStart = Number.NEGATIVE_INFINITY;
   #running = false;
-  #timer = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer;
 
   /**
    * @param {number} gapMs the least time between the starts of two requests
    * @param {() => { dueAt: number, run: () => Promise<void> } | null} next the request
-   *   wanted next and when (a `performance.now()` time) it is due, or null for none
+   *   wanted next and when (a `clock()` time) it is due, or null for none
+   * @param {() => number} [clock] milliseconds, `performance.now()` unless a test gives another
    */
-  constructor(gapMs, next) {
+  constructor(gapMs, next, clock = () => performance.now()) {
     this.#gapMs = gapMs;
     this.#next = next;
+    this.#clock = clock;
   }
 
   /**
@@ -28,7 +33,7 @@ export class Pacer {
     if (this.#running) return;
     const wanted = this.#next();
     if (!wanted) return;
-    const wait = Math.max(wanted.dueAt, this.#lastStart + this.#gapMs) - performance.now();
+    const wait = Math.max(wanted.dueAt, this.#lastStart + this.#gapMs) - this.#clock();
     if (wait > 0) {
       this.#timer = setTimeout(() => this.wake(), wait);
       return;
@@ -38,7 +43,7 @@ export class Pacer {
 
   /** @param {() => Promise<void>} run */
   async #start(run) {
-    this.#lastStart = performance.now();
+    this.#lastStart = this.#clock();
     this.#running = true;
     try {
       await run();

@@ -1,13 +1,14 @@
 /** What the page shows: task cards and counts. Data goes in as textContent, never as markup. */
-
-export const STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILURE', 'CANCELLED'];
-
-export function isActive(task) {
-  return task.status === 'PENDING' || task.status === 'RUNNING';
-}
-
-const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
-const dateAndTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+import {
+  controlNames,
+  durationOf,
+  formatPercent,
+  formatTime,
+  outcomeOf,
+  progressOf,
+} from './format.js';
+import { isActive, STATUSES, wordsFor } from './statuses.js';
+import { countByStatus, countsNote } from './task-list.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -21,46 +22,8 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
 
-/** @param {string | null} iso */
-function formatTime(iso, now) {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  const sameDay = date.toDateString() === new Date(now).toDateString();
-  return (sameDay ? timeOfDay : dateAndTime).format(date);
-}
-
-/** @param {number} ms */
-function formatDuration(ms) {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
-}
-
-/** Whole percents, with one decimal while below 10 so slow tasks visibly move. */
-function formatPercent(progress) {
-  const shown = progress < 10 ? Math.floor(progress * 10) / 10 : Math.floor(progress);
-  return `${shown} %`;
-}
-
-function durationOf(task, now) {
-  if (!task.started_at) return task.status === 'PENDING' ? 'waiting to start' : '—';
-  const end = task.finished_at ? Date.parse(task.finished_at) : now;
-  return formatDuration(end - Date.parse(task.started_at));
-}
-
-/** What a finished task produced, as [label, text], or null while it runs. */
-function outcomeOf(task) {
-  if (isActive(task)) return null;
-  if (task.error) return ['Error', task.error];
-  if (task.result !== undefined && task.result !== null) {
-    const text = typeof task.result === 'string' ? task.result : JSON.stringify(task.result);
-    return ['Result', text];
-  }
-  return task.status === 'CANCELLED' ? ['Cancelled', 'Stopped before it finished.'] : null;
+function setLabel(node, label) {
+  if (node.getAttribute('aria-label') !== label) node.setAttribute('aria-label', label);
 }
 
 function metaItem(list, label) {
@@ -88,7 +51,6 @@ function createCard(task, actions) {
   idText.title = id;
   const copy = element('button', 'copy', 'Copy');
   copy.type = 'button';
-  copy.setAttribute('aria-label', 'Copy task id');
   copy.addEventListener('click', () => actions.copy(id, idText, copy));
   idLine.append(idText, copy);
   title.append(name, idLine);
@@ -97,7 +59,6 @@ function createCard(task, actions) {
   const badge = element('span', 'badge');
   const progress = element('progress');
   progress.max = 100;
-  progress.setAttribute('aria-label', 'Progress');
   const percent = element('span', 'percent');
   state.append(badge, progress, percent);
 
@@ -108,6 +69,7 @@ function createCard(task, actions) {
     updated: metaItem(meta, 'Updated'),
     duration: metaItem(meta, 'Duration'),
   };
+  parts.duration.classList.add('duration');
 
   const outcome = element('p', 'task-outcome');
   const outcomeLabel = element('span', 'outcome-label');
@@ -134,6 +96,7 @@ function createCard(task, actions) {
     outcomeText,
     cancel,
     remove,
+    copy,
   };
   Object.assign(card.parts, parts);
   return card;
@@ -147,9 +110,14 @@ function updateCard(card, task, now) {
   setText(parts.name, task.name ?? task.task_id);
   parts.name.classList.toggle('unnamed', !task.name);
   setText(parts.badge, task.status);
-  const progress = Math.min(100, Math.max(0, Number(task.progress) || 0));
+  const progress = progressOf(task.progress);
   if (parts.progress.value !== progress) parts.progress.value = progress;
   setText(parts.percent, formatPercent(progress));
+  const names = controlNames(task);
+  setLabel(parts.cancel, names.cancel);
+  setLabel(parts.remove, names.remove);
+  setLabel(parts.copy, names.copy);
+  setLabel(parts.progress, names.progress);
   setText(parts.type, task.type);
   setText(parts.created, formatTime(task.created_at, now));
   setText(parts.updated, formatTime(task.updated_at, now));
@@ -213,23 +181,40 @@ export function tickCards(list, now) {
 }
 
 /**
- * Fills the counts per status, of the loaded tasks only: counting the whole table
- * would cost a request per status on every refresh.
+ * The status filter's options and the counts' items, one per status, from STATUSES.
+ * @param {HTMLSelectElement} filter @param {HTMLElement} counts
+ */
+export function renderStatusControls(filter, counts) {
+  filter.replaceChildren(new Option('All', ''), ...STATUSES.map((each) => new Option(each, each)));
+  counts.replaceChildren(
+    ...STATUSES.map((status) => {
+      const words = wordsFor(status);
+      const item = element('li');
+      item.dataset.status = status;
+      const bar = element('progress');
+      bar.max = 1;
+      bar.value = 0;
+      bar.setAttribute('aria-label', words.share);
+      item.append(element('span', 'label', words.label), element('span', 'count', '0'), bar);
+      return item;
+    }),
+  );
+}
+
+/**
+ * Fills the counts per status, of the loaded tasks only.
  * @param {HTMLElement} counts the list with one item per status
  * @param {HTMLElement} note where to say what was counted
  */
 export function renderSummary(counts, note, { tasks, status, more }) {
-  const byStatus = Object.fromEntries(STATUSES.map((each) => [each, 0]));
-  for (const task of tasks) byStatus[task.status] = (byStatus[task.status] ?? 0) + 1;
-  for (const each of STATUSES) {
-    const item = counts.querySelector(`[data-status="${each}"]`);
-    if (!item) continue;
+  const byStatus = countByStatus(tasks);
+  for (const item of counts.children) {
+    const each = item.dataset.status;
     item.classList.toggle('excluded', status !== '' && status !== each);
-    setText(item.querySelector('.count'), String(byStatus[each]));
+    setText(item.querySelector('.count'), String(byStatus[each] ?? 0));
     const bar = item.querySelector('progress');
     bar.max = Math.max(1, tasks.length);
-    bar.value = byStatus[each];
+    bar.value = byStatus[each] ?? 0;
   }
-  const which = `${status ? `${status} ` : ''}task${tasks.length === 1 ? '' : 's'}`;
-  setText(note, `Of the ${tasks.length} loaded ${which}${more ? ', more not loaded yet' : ''}`);
+  setText(note, countsNote({ count: tasks.length, status, more }));
 }

@@ -45,10 +45,11 @@ const isListRequest = (url: URL) => url.pathname === '/tasks';
 
 async function openDashboard(
   width = 1280,
-  beforeLoad?: (page: Page) => Promise<void>,
+  beforeLoad?: (page: Page) => Promise<unknown>,
+  { height = 900, colorScheme = 'light' }: { height?: number; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<Page> {
   if (!browser || !service) throw new Error('The browser or the service did not start');
-  context = await browser.newContext({ viewport: { width, height: 900 } });
+  context = await browser.newContext({ viewport: { width, height }, colorScheme });
   const page = await context.newPage();
   await beforeLoad?.(page);
   await page.goto(service.url);
@@ -59,7 +60,7 @@ async function openDashboard(
 async function createTask(name: string | null, durationSeconds: number, fail = false) {
   const input = { duration_seconds: durationSeconds, fail };
   const response = await api('POST', '/tasks', { name, type: 'simulate', input });
-  expect(response.status).toBe(201);
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.task_id as string;
 }
 
@@ -80,21 +81,51 @@ async function expectFocused(locator: Locator) {
   );
 }
 
+/**
+ * Makes the page record when it asks for a list, by its own clock: timing the requests as
+ * the test process sees them would add the jitter of a busy machine to the gaps measured.
+ */
+async function recordListRequests(page: Page) {
+  await page.addInitScript(() => {
+    const starts: { at: number; url: string }[] = [];
+    Object.assign(window, { listRequestStarts: starts });
+    const fetchOfPage = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+      const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+      if (method === 'GET' && url.pathname === '/tasks') {
+        starts.push({ at: performance.now(), url: url.href });
+      }
+      return fetchOfPage(input, init);
+    };
+  });
+}
+
+async function listRequestsOf(page: Page): Promise<{ at: number; url: URL }[]> {
+  const starts = await page.evaluate(
+    () =>
+      (window as unknown as { listRequestStarts: { at: number; url: string }[] }).listRequestStarts,
+  );
+  return starts.map((start) => ({ at: start.at, url: new URL(start.url) }));
+}
+
 /** The most of `times` (in ms) that fall in one sliding 1-second window. */
 function busiestSecond(times: number[]): number {
   const within = (start: number) => times.filter((at) => at >= start && at < start + 1_000);
   return Math.max(0, ...times.map((start) => within(start).length));
 }
 
+/** The WCAG relative luminance of a computed `rgb(...)` colour: 0 for black, 1 for white. */
+function luminance(colour: string): number {
+  const [r = 0, g = 0, b = 0] = (colour.match(/[\d.]+/g) ?? []).map((channel) => {
+    const value = Number(channel) / 255;
+    return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 /** The WCAG contrast ratio of two computed `rgb(...)` colours. */
 function contrast(first: string, second: string): number {
-  const luminance = (colour: string) => {
-    const [r = 0, g = 0, b = 0] = (colour.match(/[\d.]+/g) ?? []).map((channel) => {
-      const value = Number(channel) / 255;
-      return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
   const [lighter = 0, darker = 0] = [luminance(first), luminance(second)].sort((a, b) => b - a);
   return (lighter + 0.05) / (darker + 0.05);
 }
@@ -132,9 +163,10 @@ describe('dashboard', () => {
     const taskId = await createTask('to cancel', 60);
     const page = await openDashboard();
     await badge(page, taskId, 'RUNNING').waitFor();
-    await row(page, taskId).getByRole('button', { name: 'Cancel', exact: true }).click();
+    await row(page, taskId).getByRole('button', { name: 'Cancel to cancel', exact: true }).click();
     await badge(page, taskId, 'CANCELLED').waitFor();
-    expect(await row(page, taskId).getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    const cancel = row(page, taskId).getByRole('button', { name: 'Cancel to cancel', exact: true });
+    expect(await cancel.count()).toBe(0);
     expect((await api('GET', `/tasks/${taskId}/status`)).body.status).toBe('CANCELLED');
   });
 
@@ -162,7 +194,10 @@ describe('dashboard', () => {
     const taskId = await createTask('to delete', 60);
     const page = await openDashboard();
     await row(page, taskId).waitFor();
-    const deleteButton = row(page, taskId).getByRole('button', { name: 'Delete', exact: true });
+    const deleteButton = row(page, taskId).getByRole('button', {
+      name: 'Delete to delete',
+      exact: true,
+    });
 
     page.once('dialog', (dialog) => void dialog.dismiss());
     await deleteButton.click();
@@ -341,15 +376,9 @@ describe('dashboard', () => {
         await api('PATCH', `/tasks/${taskId}/status`, { status: 'CANCELLED' });
       }),
     ]);
-    const page = await openDashboard();
+    const page = await openDashboard(1280, recordListRequests);
     await page.locator('[data-task-id]').nth(19).waitFor();
-    const gets: { at: number; url: URL }[] = [];
-    page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (request.method() === 'GET' && url.pathname.startsWith('/tasks')) {
-        gets.push({ at: performance.now(), url });
-      }
-    });
+    const since = await page.evaluate(() => performance.now());
 
     const filter = page.getByLabel('Status', { exact: true });
     await filter.focus();
@@ -368,6 +397,7 @@ describe('dashboard', () => {
     await page.locator('[data-task-id]').nth(20).waitFor();
     await sleep(1_500);
 
+    const gets = (await listRequestsOf(page)).filter((get) => get.at >= since);
     const times = gets.map((get) => get.at);
     const worst = busiestSecond(times);
     const closest = Math.min(...times.slice(1).map((at, i) => at - (times[i] ?? 0)));
@@ -440,10 +470,10 @@ describe('dashboard', () => {
       expect(ratio, `focus ring on ${background}`).toBeGreaterThanOrEqual(3);
     }
 
-    await card.getByRole('button', { name: 'Cancel', exact: true }).focus();
+    await card.getByRole('button', { name: 'Cancel focus: created', exact: true }).focus();
     await page.keyboard.press('Space');
     await card.locator('.badge', { hasText: 'CANCELLED' }).waitFor();
-    await expectFocused(card.getByRole('button', { name: 'Delete', exact: true }));
+    await expectFocused(card.getByRole('button', { name: 'Delete focus: created', exact: true }));
 
     page.on('dialog', (dialog) => void dialog.accept());
     await page.keyboard.press('Enter');
@@ -452,7 +482,9 @@ describe('dashboard', () => {
 
     await page.getByLabel('Status', { exact: true }).selectOption('FAILURE');
     await badge(page, failed, 'FAILURE').waitFor();
-    await row(page, failed).getByRole('button', { name: 'Delete', exact: true }).focus();
+    await row(page, failed)
+      .getByRole('button', { name: 'Delete focus: the only failure', exact: true })
+      .focus();
     await page.keyboard.press('Enter');
     await page.locator('.empty', { hasText: 'No FAILURE tasks' }).waitFor();
     await expectFocused(page.getByRole('heading', { name: 'Task list' }));
@@ -505,6 +537,157 @@ describe('dashboard', () => {
       await context?.close();
       context = undefined;
     }
+  });
+});
+
+describe('dashboard presentation', () => {
+  it('names each task control after its task, or after its id without a name', async () => {
+    const named = await createTask('nightly report', 60);
+    const unnamed = await createTask(null, 60);
+    const page = await openDashboard();
+    await row(page, unnamed).waitFor();
+    for (const name of [
+      'Cancel nightly report',
+      'Delete nightly report',
+      'Copy task id of nightly report',
+    ]) {
+      expect(await row(page, named).getByRole('button', { name, exact: true }).count(), name).toBe(
+        1,
+      );
+    }
+    const progress = row(page, named).getByRole('progressbar', {
+      name: 'Progress of nightly report',
+      exact: true,
+    });
+    expect(await progress.count()).toBe(1);
+    const cancelUnnamed = row(page, unnamed).getByRole('button', {
+      name: `Cancel ${unnamed}`,
+      exact: true,
+    });
+    expect(await cancelUnnamed.count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Cancel', exact: true }).count()).toBe(0);
+  });
+
+  it('follows a dark colour scheme with dark backgrounds and readable text', async () => {
+    const taskId = await createTask('in the dark', 60);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await openDashboard(1280, undefined, { colorScheme });
+      await row(page, taskId).waitFor();
+      const colours = await page.evaluate(() => {
+        const of = (selector: string) => {
+          const element = document.querySelector(selector);
+          if (!element) throw new Error(`No ${selector}`);
+          return getComputedStyle(element);
+        };
+        return {
+          page: of('html').backgroundColor,
+          panel: of('.create').backgroundColor,
+          card: of('.task').backgroundColor,
+          name: of('.task-name').color,
+          muted: of('.task-meta dt').color,
+          focus: of('.task button').getPropertyValue('--focus').trim(),
+        };
+      });
+      const dark = colorScheme === 'dark';
+      for (const part of ['page', 'panel', 'card'] as const) {
+        const lightness = luminance(colours[part]);
+        if (dark) expect(lightness, `${part} background in dark mode`).toBeLessThan(0.05);
+        else expect(lightness, `${part} background in light mode`).toBeGreaterThan(0.8);
+      }
+      expect(contrast(colours.name, colours.card), 'task name').toBeGreaterThanOrEqual(4.5);
+      expect(contrast(colours.muted, colours.card), 'labels').toBeGreaterThanOrEqual(4.5);
+      const ring = await page
+        .locator('.task button')
+        .first()
+        .evaluate((button) => {
+          (button as HTMLButtonElement).focus();
+          return getComputedStyle(button).outlineColor;
+        });
+      for (const background of [colours.page, colours.card]) {
+        expect(contrast(ring, background), `focus ring, ${colorScheme}`).toBeGreaterThanOrEqual(3);
+      }
+      await context?.close();
+      context = undefined;
+    }
+  });
+
+  it('shows the first task within the first screen of a 375 × 740 phone', async () => {
+    const taskId = await createTask('first on the phone', 60);
+    const page = await openDashboard(375, undefined, { height: 740 });
+    const first = page.locator('[data-task-id]').first();
+    await row(page, taskId).waitFor();
+    expect(await first.getAttribute('data-task-id')).toBe(taskId);
+    const box = await first.boundingBox();
+    if (!box) throw new Error('The first task has no box');
+    expect(box.y + box.height, 'bottom of the first task').toBeLessThanOrEqual(740);
+    const form = page.getByLabel('Name', { exact: true });
+    const formBox = await form.boundingBox();
+    expect(formBox?.y, 'the form comes after the list').toBeGreaterThan(box.y);
+    await page.getByRole('link', { name: 'New task' }).click();
+    await waitFor(async () => {
+      const top = (await form.boundingBox())?.y ?? -1;
+      return top >= 0 && top < 740 ? true : undefined;
+    });
+  });
+
+  it('rounds a progress with floating-point noise for display', async () => {
+    const taskId = await createTask('noisy progress', 60);
+    const page = await openDashboard(1280, (page) =>
+      page.route(isListRequest, async (route) => {
+        if (route.request().method() !== 'GET') return route.fallback();
+        const response = await route.fetch();
+        if (response.status() !== 200) return route.fulfill({ response });
+        const tasks = (await response.json()) as { task_id: string; progress: number }[];
+        for (const task of tasks) if (task.task_id === taskId) task.progress = 27.500000000000004;
+        const { 'content-length': _, 'content-encoding': __, ...headers } = response.headers();
+        return route.fulfill({ response, headers, body: JSON.stringify(tasks) });
+      }),
+    );
+    const card = row(page, taskId);
+    await card.waitFor();
+    expect(await card.locator('.percent').textContent()).toBe('27 %');
+    expect(await card.locator('progress').evaluate((bar: HTMLProgressElement) => bar.value)).toBe(
+      27.5,
+    );
+  });
+
+  it('dims and freezes the shown tasks while offline, counting down to the next attempt', async () => {
+    const taskId = await createTask('frozen while offline', 3_600);
+    const page = await openDashboard(1280, async (page) => {
+      await page.clock.install();
+      await page.clock.pauseAt(Date.now() + 1_000);
+    });
+    const card = row(page, taskId);
+    await badge(page, taskId, 'RUNNING').waitFor();
+    const opacity = () => card.evaluate((element) => getComputedStyle(element).opacity);
+    const duration = () => card.locator('.duration').textContent();
+    expect(await opacity()).toBe('1');
+
+    await page.route(isListRequest, (route) => route.abort('connectionrefused'));
+    const banner = page.getByRole('status');
+    // Failures after 1 s, 1 s and 2 s; the third leaves 4 s to wait.
+    for (const [wait, seconds] of [
+      [1, 1],
+      [1, 2],
+      [2, 4],
+    ] as const) {
+      await page.clock.runFor(wait * 1_000);
+      await banner.filter({ hasText: `Next attempt in ${seconds} s.` }).waitFor();
+    }
+    const frozen = await duration();
+    expect(Number(await opacity())).toBeLessThan(1);
+    for (const seconds of [3, 2, 1]) {
+      await page.clock.runFor(1_000);
+      await banner.filter({ hasText: `Next attempt in ${seconds} s.` }).waitFor();
+      expect(await duration()).toBe(frozen);
+    }
+
+    await page.unroute(isListRequest);
+    await page.clock.runFor(5_000);
+    await page.locator('#sync', { hasText: 'Live' }).waitFor();
+    await page.clock.runFor(500);
+    expect(await opacity()).toBe('1');
+    expect(await duration()).not.toBe(frozen);
   });
 });
 

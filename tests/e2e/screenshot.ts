@@ -1,8 +1,12 @@
 /**
- * Saves a screenshot of the dashboard with tasks in every status:
- *   npx tsx tests/e2e/screenshot.ts [file=docs/dashboard.png] [width=1280]
+ * Saves screenshots of the dashboard with tasks in every status, light and dark, on a
+ * wide screen (the whole page) and on a phone (its first screen):
+ *   npx tsx tests/e2e/screenshot.ts [folder=docs]
+ * writes dashboard-light-wide.png, dashboard-dark-wide.png, dashboard-light-phone.png and
+ * dashboard-dark-phone.png, and dashboard.png as a copy of the first.
  */
-import { resolve } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { newTask } from '../../functions/tasks/model.ts';
@@ -10,8 +14,13 @@ import { createTask, documentClient } from '../../functions/tasks/store.ts';
 import { apiClient, removeDataDir, startLocalService } from '../helpers/local-service.ts';
 import { launchChromium } from './browser.ts';
 
-const file = resolve(process.argv[2] ?? 'docs/dashboard.png');
-const width = Number(process.argv[3] ?? 1280);
+const folder = resolve(process.argv[2] ?? 'docs');
+const shots = [
+  { scheme: 'light', screen: 'wide', width: 1280, height: 900, fullPage: true },
+  { scheme: 'dark', screen: 'wide', width: 1280, height: 900, fullPage: true },
+  { scheme: 'light', screen: 'phone', width: 375, height: 740, fullPage: false },
+  { scheme: 'dark', screen: 'phone', width: 375, height: 740, fullPage: false },
+] as const;
 
 const service = await startLocalService();
 
@@ -58,12 +67,20 @@ try {
   await create('Warm caches', 120);
   await addWaitingTask('Archive old invoices');
 
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  await page.goto(service.url);
-  await page.locator('[data-task-id]').nth(7).waitFor();
-  await sleep(1_200);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`Saved ${file} (${width} px wide)`);
+  for (const shot of shots) {
+    const page = await browser.newPage({
+      viewport: { width: shot.width, height: shot.height },
+      colorScheme: shot.scheme,
+    });
+    await page.goto(service.url);
+    await page.locator('[data-task-id]').nth(7).waitFor();
+    await sleep(1_200);
+    const file = join(folder, `dashboard-${shot.scheme}-${shot.screen}.png`);
+    await page.screenshot({ path: file, fullPage: shot.fullPage });
+    await page.close();
+    console.log(`Saved ${file} (${shot.width} px wide)`);
+  }
+  copyFileSync(join(folder, 'dashboard-light-wide.png'), join(folder, 'dashboard.png'));
 } catch (error) {
   console.error(service.output());
   throw error;

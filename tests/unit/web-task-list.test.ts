@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../web/statuses.js';
+import {
+  appendPage,
+  countByStatus,
+  countsNote,
+  isOlder,
+  mergeFirstPage,
+  upsert,
+  without,
+} from '../../web/task-list.js';
+
+/** Tasks newest first, as the API lists them: `t9` is newer than `t1`. */
+function task(id: string, status = 'RUNNING'): Task {
+  return { task_id: id, status, created_at: `2026-11-30T00:00:0${id.slice(1)}.000Z` };
+}
+const ids = (tasks: Task[]) => tasks.map((each) => each.task_id);
+
+describe('isOlder', () => {
+  it('orders by creation time, then by id, like the API', () => {
+    expect(isOlder(task('t1'), task('t2'))).toBe(true);
+    expect(isOlder(task('t2'), task('t1'))).toBe(false);
+    const same = '2026-11-30T00:00:00.000Z';
+    const a = { task_id: 'a', status: 'RUNNING', created_at: same };
+    const b = { task_id: 'b', status: 'RUNNING', created_at: same };
+    expect(isOlder(a, b)).toBe(true);
+    expect(isOlder(b, a)).toBe(false);
+  });
+});
+
+describe('mergeFirstPage', () => {
+  it('takes the first page as it is when there is no older page', () => {
+    const merged = mergeFirstPage([task('t5'), task('t4')], [task('t6'), task('t5')], false);
+    expect(ids(merged.tasks)).toEqual(['t6', 't5']);
+    expect(merged.olderKept).toBe(false);
+  });
+
+  it('keeps older loaded tasks below a first page that overlaps them', () => {
+    const shown = [task('t5'), task('t4'), task('t3'), task('t2')];
+    const merged = mergeFirstPage(shown, [task('t6'), task('t5'), task('t4')], true);
+    expect(ids(merged.tasks)).toEqual(['t6', 't5', 't4', 't3', 't2']);
+    expect(merged.olderKept).toBe(true);
+  });
+
+  it('takes the first page as the truth for the tasks it covers', () => {
+    const shown = [task('t5'), task('t4', 'RUNNING'), task('t3')];
+    const merged = mergeFirstPage(shown, [task('t5'), task('t4', 'SUCCESS')], true);
+    expect(merged.tasks.map((each) => each.status)).toEqual(['RUNNING', 'SUCCESS', 'RUNNING']);
+  });
+
+  it('drops a task deleted elsewhere that was within the first page', () => {
+    const shown = [task('t5'), task('t4'), task('t3'), task('t2')];
+    const merged = mergeFirstPage(shown, [task('t5'), task('t3')], true);
+    expect(ids(merged.tasks)).toEqual(['t5', 't3', 't2']);
+  });
+
+  it('drops the older tasks when the first page no longer touches them', () => {
+    const shown = [task('t3'), task('t2'), task('t1')];
+    const merged = mergeFirstPage(shown, [task('t9'), task('t8')], true);
+    expect(ids(merged.tasks)).toEqual(['t9', 't8']);
+    expect(merged.olderKept).toBe(false);
+  });
+
+  it('shows an empty first page as empty', () => {
+    expect(mergeFirstPage([task('t1')], [], true)).toEqual({ tasks: [], olderKept: false });
+  });
+});
+
+describe('appendPage', () => {
+  it('appends an older page without repeating tasks already shown', () => {
+    const shown = [task('t5'), task('t4')];
+    expect(ids(appendPage(shown, [task('t4'), task('t3')]))).toEqual(['t5', 't4', 't3']);
+  });
+});
+
+describe('upsert and without', () => {
+  it('replaces a shown task in place and puts a new one first', () => {
+    const shown = [task('t5'), task('t4')];
+    const replaced = upsert(shown, task('t4', 'CANCELLED'));
+    expect(replaced.map((each) => `${each.task_id}:${each.status}`)).toEqual([
+      't5:RUNNING',
+      't4:CANCELLED',
+    ]);
+    expect(ids(upsert(shown, task('t6')))).toEqual(['t6', 't5', 't4']);
+    expect(shown[1]?.status).toBe('RUNNING');
+  });
+
+  it('removes a task by id', () => {
+    expect(ids(without([task('t5'), task('t4')], 't5'))).toEqual(['t4']);
+  });
+});
+
+describe('countByStatus', () => {
+  it('counts every status, zero for the absent ones, and ignores unknown statuses', () => {
+    const tasks = [task('t1', 'SUCCESS'), task('t2', 'SUCCESS'), task('t3', 'FAILURE')];
+    expect(countByStatus([...tasks, task('t4', 'ARCHIVED')])).toEqual({
+      PENDING: 0,
+      RUNNING: 0,
+      SUCCESS: 2,
+      FAILURE: 1,
+      CANCELLED: 0,
+    });
+  });
+});
+
+describe('countsNote', () => {
+  it('says what was counted', () => {
+    expect(countsNote({ count: 1, status: '', more: false })).toBe('Of the 1 loaded task');
+    expect(countsNote({ count: 20, status: 'RUNNING', more: true })).toBe(
+      'Of the 20 loaded RUNNING tasks, more not loaded yet',
+    );
+  });
+});

@@ -1,0 +1,81 @@
+// @ts-check
+/** The shown list of tasks as pure data: merging pages, ordering, counting. */
+import { STATUSES } from './statuses.js';
+
+/** @typedef {import('./statuses.js').Task} Task */
+
+/**
+ * Whether task `a` sorts after (is older than) task `b` in the API's newest-first order.
+ * @param {Task} a @param {Task} b
+ */
+export function isOlder(a, b) {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at;
+  return a.task_id < b.task_id;
+}
+
+/**
+ * The shown list after a refresh of the first page. The first page is the truth for
+ * every task as new as its last one; older tasks loaded with "Load more" are kept.
+ * `olderKept` is false when none were kept, e.g. because so many tasks arrived that
+ * the first page no longer touches the loaded ones (a gap the user can load again).
+ * @param {Task[]} shown @param {Task[]} firstPage @param {boolean} firstPageHasMore
+ * @returns {{ tasks: Task[], olderKept: boolean }}
+ */
+export function mergeFirstPage(shown, firstPage, firstPageHasMore) {
+  const last = firstPage.at(-1);
+  if (!firstPageHasMore || !last) return { tasks: firstPage, olderKept: false };
+  const inFirstPage = new Set(firstPage.map((task) => task.task_id));
+  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && isOlder(task, last));
+  const touches = shown.some((task) => inFirstPage.has(task.task_id));
+  if (older.length === 0 || !touches) return { tasks: firstPage, olderKept: false };
+  return { tasks: [...firstPage, ...older], olderKept: true };
+}
+
+/**
+ * Appends an older page, skipping tasks already shown.
+ * @param {Task[]} shown @param {Task[]} page
+ */
+export function appendPage(shown, page) {
+  const ids = new Set(shown.map((task) => task.task_id));
+  return [...shown, ...page.filter((task) => !ids.has(task.task_id))];
+}
+
+/**
+ * Puts `task` in place of the shown task with its id, or first if it is new.
+ * @param {Task[]} shown @param {Task} task
+ */
+export function upsert(shown, task) {
+  const index = shown.findIndex((each) => each.task_id === task.task_id);
+  if (index === -1) return [task, ...shown];
+  return shown.with(index, task);
+}
+
+/** @param {Task[]} shown @param {string} taskId */
+export function without(shown, taskId) {
+  return shown.filter((task) => task.task_id !== taskId);
+}
+
+/**
+ * How many of `tasks` have each status; every status is present, unknown ones are not.
+ * @param {Task[]} tasks
+ * @returns {Record<string, number>}
+ */
+export function countByStatus(tasks) {
+  /** @type {Record<string, number>} */
+  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
+  for (const task of tasks) {
+    const count = counts[task.status];
+    if (count !== undefined) counts[task.status] = count + 1;
+  }
+  return counts;
+}
+
+/**
+ * What the counts were taken of: the loaded tasks only, since counting the whole table
+ * would cost a request per status on every refresh.
+ * @param {{ count: number, status: string, more: boolean }} shown
+ */
+export function countsNote({ count, status, more }) {
+  const which = `${status ? `${status} ` : ''}task${count === 1 ? '' : 's'}`;
+  return `Of the ${count} loaded ${which}${more ? ', more not loaded yet' : ''}`;
+}
