@@ -67,8 +67,10 @@ afterAll(() => {
 });
 
 function expectClientSafe(response: Response) {
-  expect(response.statusCode).toBeLessThan(500);
-  if (response.statusCode >= 400) {
+  const status = response.statusCode ?? 0;
+  expect(status).toBeGreaterThanOrEqual(200);
+  expect(status).toBeLessThan(500);
+  if (status >= 400) {
     expect(response.headers['content-type']).toBe('application/json');
     const body = JSON.parse(response.body ?? '');
     expect(body).toEqual({ error: expect.any(String), code: expect.stringMatching(/^[a-z_]+$/) });
