@@ -40,7 +40,10 @@ export const CreateTaskBody = v.optional(
       null,
     ),
     type: v.optional(
-      v.picklist(TYPE_NAMES, `must name a known task type: ${TYPE_NAMES.join(', ')}`),
+      v.picklist(
+        TYPE_NAMES,
+        (issue) => `must name a known task type (${TYPE_NAMES.join(', ')}), not ${issue.received}`,
+      ),
       DEFAULT_TYPE,
     ),
     /** Checked against the schema of its type, in TASK_INPUTS. */

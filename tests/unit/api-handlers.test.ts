@@ -126,7 +126,7 @@ describe('POST /tasks', () => {
     ['{"": 0, "bogus": 1}', 'Unknown field ""; allowed: name, type, input'],
     ['{"bogus": 1}', 'Unknown field "bogus"; allowed: name, type, input'],
     ['{"__proto__": {}}', 'Unknown field "__proto__"; allowed: name, type, input'],
-    ['{"type": "toString"}', 'Field "type" must name a known task type: simulate'],
+    ['{"type": "toString"}', 'Field "type" must name a known task type (simulate), not "toString"'],
     [
       '{"input": {"duration_seconds": 0}}',
       'Field "input.duration_seconds" must be a number from 1 to 86400',
