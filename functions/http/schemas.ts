@@ -5,8 +5,7 @@
  */
 import * as v from 'valibot';
 import { STATUSES } from '../tasks/model.ts';
-import { DEFAULT_TYPE, TYPE_NAMES } from '../tasks/types/index.ts';
-import { SimulateInput } from '../tasks/types/simulate.ts';
+import { DEFAULT_TYPE, INPUT_SCHEMAS, TYPE_NAMES } from '../tasks/types/index.ts';
 import { jsonObject } from './validation.ts';
 
 export const MAX_NAME_LENGTH = 200;
@@ -23,8 +22,8 @@ const NAME = `must be a string of at most ${MAX_NAME_LENGTH} characters`;
 const LIMIT = `must be an integer from 1 to ${MAX_LIMIT}`;
 const STATUS = `must be one of ${STATUSES.join(', ')}`;
 
-/** Each task type's input, by type name. */
-export const TASK_INPUTS = { simulate: SimulateInput } as const;
+/** Each task type's input, by type name; a new type brings its own. */
+export const TASK_INPUTS = INPUT_SCHEMAS;
 
 /** `POST /tasks`; no body is a default task. A blank name is no name. */
 export const CreateTaskBody = v.optional(

@@ -13,6 +13,7 @@ import { jsonObject, parseOrThrow } from '../../functions/http/validation.ts';
 import { decodeCursor, encodeCursor } from '../../functions/tasks/cursor.ts';
 import { ValidationError } from '../../functions/tasks/errors.ts';
 import { taskType } from '../../functions/tasks/types/index.ts';
+import { SimulateInput } from '../../functions/tasks/types/simulate.ts';
 
 const SCHEMAS = { CreateTaskBody, CancelTaskBody, ListTasksQuery, TaskIdPath, ...TASK_INPUTS };
 
@@ -32,7 +33,8 @@ describe('request schemas', () => {
         type: { enum: ['simulate'], default: 'simulate' },
       },
     });
-    expect(toJsonSchema(TASK_INPUTS.simulate, { typeMode: 'input' })).toMatchObject({
+    expect(TASK_INPUTS.simulate).toBe(SimulateInput);
+    expect(toJsonSchema(SimulateInput, { typeMode: 'input' })).toMatchObject({
       additionalProperties: false,
       properties: {
         duration_seconds: { type: 'number', minimum: 1, maximum: 86400, default: 10 },
