@@ -1,35 +1,51 @@
+import * as v from 'valibot';
 import { WORK_SLICE_SECONDS } from './routes.ts';
 
-/**
- * The environment every function reads, validated once at module scope so a
- * misconfigured deployment fails at cold start with a message naming the variable.
- */
-function read(name: string, fallback?: string): string {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined || value === '') {
-    throw new Error(`Missing required environment variable ${name}`);
-  }
-  return value;
-}
+const REQUIRED = 'is required';
+const text = () => v.string(REQUIRED);
+const numberFrom = (min: number, max: number) => {
+  const message = `must be a number from ${min} to ${max}`;
+  return v.pipe(
+    v.string(message),
+    v.decimal(message),
+    v.transform(Number),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
+};
 
-function readNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = read(name, String(fallback));
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(
-      `Environment variable ${name} must be a number from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
+/** The environment every function reads; an unset or empty variable takes its default. */
+export const ENVIRONMENT = {
+  TABLE_NAME: text(),
+  STATE_MACHINE_ARN: text(),
+  POWERTOOLS_SERVICE_NAME: v.optional(text(), 'tasks-service'),
+  SERVICE_VERSION: v.optional(text(), 'unknown'),
+  /** Days a finished task is kept before DynamoDB's TTL removes it. */
+  TASK_RETENTION_DAYS: v.optional(numberFrom(1, 3650), '30'),
+  /** Longest stretch of work one worker invocation does before handing back to the workflow. */
+  WORK_SLICE_SECONDS: v.optional(numberFrom(1, 840), String(WORK_SLICE_SECONDS)),
+};
+
+type Variable = keyof typeof ENVIRONMENT;
+
+/** Read when a function is wired, so a misconfigured deployment fails at once, naming the variable. */
+function read<Name extends Variable>(name: Name): v.InferOutput<(typeof ENVIRONMENT)[Name]> {
+  const raw = process.env[name];
+  const result = v.safeParse(ENVIRONMENT[name], raw === '' ? undefined : raw);
+  if (result.success) return result.output as v.InferOutput<(typeof ENVIRONMENT)[Name]>;
+  const message = result.issues[0].message;
+  throw new Error(
+    raw === undefined || raw === ''
+      ? `Missing required environment variable ${name}`
+      : `Environment variable ${name} ${message}, got "${raw}"`,
+  );
 }
 
 export const env = {
   tableName: () => read('TABLE_NAME'),
   stateMachineArn: () => read('STATE_MACHINE_ARN'),
-  serviceName: () => read('POWERTOOLS_SERVICE_NAME', 'tasks-service'),
-  serviceVersion: () => read('SERVICE_VERSION', 'unknown'),
-  /** Days a finished task is kept before DynamoDB's TTL removes it. */
-  retentionDays: () => readNumber('TASK_RETENTION_DAYS', 30, 1, 3650),
-  /** Longest stretch of work one worker invocation does before handing back to the workflow. */
-  workSliceSeconds: () => readNumber('WORK_SLICE_SECONDS', WORK_SLICE_SECONDS, 1, 840),
+  serviceName: () => read('POWERTOOLS_SERVICE_NAME'),
+  serviceVersion: () => read('SERVICE_VERSION'),
+  retentionDays: () => read('TASK_RETENTION_DAYS'),
+  workSliceSeconds: () => read('WORK_SLICE_SECONDS'),
 };

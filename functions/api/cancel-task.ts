@@ -2,29 +2,21 @@ import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
-import { objectBody, taskIdParam } from '../http/request.ts';
+import { jsonBody, taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
+import { CancelTaskBody, ERROR_CODES } from '../http/schemas.ts';
+import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
 import {
   TaskAlreadyFinishedError,
   TaskNotFoundError,
   TransitionRefusedError,
-  ValidationError,
 } from '../tasks/errors.ts';
 import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import type { Task } from '../tasks/model.ts';
 import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 
 type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
-
-function checkRequest(body: Record<string, unknown>): void {
-  const { status = 'CANCELLED', ...rest } = body;
-  const unknown = Object.keys(rest)[0];
-  if (unknown) throw new ValidationError(`Unknown field "${unknown}"; only "status" may be set`);
-  if (status !== 'CANCELLED') {
-    throw new ValidationError('Only "CANCELLED" may be set as status', 'invalid_status');
-  }
-}
 
 /** Cancels the task; cancelling a cancelled task is a no-op, a finished one a conflict. */
 async function cancel({ table, workflow, clock }: Deps, taskId: string): Promise<Task> {
@@ -47,7 +39,7 @@ export function makeHandler(deps: Deps) {
   return httpHandler(async (event) => {
     const taskId = taskIdParam(event);
     logger.appendKeys({ task_id: taskId });
-    checkRequest(objectBody(event));
+    parseOrThrow(CancelTaskBody, jsonBody(event), { place: 'body', codes: ERROR_CODES.cancel });
     const task = await cancel(deps, taskId);
     logger.info('Task cancelled');
     return json(200, task);

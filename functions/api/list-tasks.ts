@@ -2,33 +2,17 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
-import { queryParam } from '../http/request.ts';
+import { queryParams } from '../http/request.ts';
 import { cacheable } from '../http/response.ts';
-import { ValidationError } from '../tasks/errors.ts';
-import { isStatus, STATUSES } from '../tasks/model.ts';
+import { ERROR_CODES, ListTasksQuery } from '../http/schemas.ts';
+import { parseOrThrow } from '../http/validation.ts';
 import { type ListQuery, listTasks, tableFromEnvironment } from '../tasks/store.ts';
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 100;
-
 function parseQuery(event: APIGatewayProxyEventV2): ListQuery {
-  const status = queryParam(event, 'status');
-  if (status !== undefined && status !== '' && !isStatus(status)) {
-    throw new ValidationError(
-      `Unknown status "${status}"; expected one of ${STATUSES.join(', ')}`,
-      'invalid_status',
-    );
-  }
-  const rawLimit = queryParam(event, 'limit');
-  const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_LIMIT : Number(rawLimit);
-  if (!/^\d*$/.test(rawLimit ?? '') || limit < 1 || limit > MAX_LIMIT) {
-    throw new ValidationError(
-      `Query parameter "limit" must be an integer from 1 to ${MAX_LIMIT}`,
-      'invalid_limit',
-    );
-  }
-  const cursor = queryParam(event, 'cursor') || undefined;
-  return { ...(isStatus(status) && { status }), limit, ...(cursor && { cursor }) };
+  return parseOrThrow(ListTasksQuery, queryParams(event), {
+    place: 'query',
+    codes: ERROR_CODES.list,
+  });
 }
 
 function nextLink(path: string, query: ListQuery, cursor: string): string {

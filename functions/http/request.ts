@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import * as v from 'valibot';
 import { ClientError, TaskNotFoundError, ValidationError } from '../tasks/errors.ts';
+import { TaskIdPath } from './schemas.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -29,23 +31,18 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-/** A JSON object body (or an empty one when there is no body). */
-export function objectBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  const body = jsonBody(event);
-  if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationError('Request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
 /** The `{id}` of the path; ids that cannot exist are not found without asking the table. */
 export function taskIdParam(event: APIGatewayProxyEventV2): string {
   const id = event.pathParameters?.id ?? '';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new TaskNotFoundError(id.slice(0, 64));
+  if (!v.safeParse(TaskIdPath, id).success) throw new TaskNotFoundError(id.slice(0, 64));
   return id;
 }
 
-export function queryParam(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.queryStringParameters?.[name];
+/** The query parameters that have a value: `?status=` means no status, as if it were absent. */
+export function queryParams(event: APIGatewayProxyEventV2): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(event.queryStringParameters ?? {}).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
 }

@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+import { jsonObject } from '../http/validation.ts';
 import { ValidationError } from './errors.ts';
 
 /**
@@ -8,29 +10,28 @@ export function encodeCursor(key: Record<string, string>): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, expected: Record<string, string | null>) {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new ValidationError('Invalid cursor', 'invalid_cursor');
-  }
-  const names = Object.keys(expected).sort();
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    !Array.isArray(key) &&
-    JSON.stringify(Object.keys(key).sort()) === JSON.stringify(names) &&
-    names.every((name) => {
-      const value = (key as Record<string, unknown>)[name];
-      const want = expected[name];
-      return (
-        typeof value === 'string' &&
-        value.length > 0 &&
-        value.length <= 200 &&
-        (want === null || value === want)
-      );
-    });
-  if (!valid) throw new ValidationError('Invalid cursor', 'invalid_cursor');
-  return key as Record<string, string>;
+const KEY_PART = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+
+/** The schema of a cursor whose key has these attributes; a `null` one may hold any value. */
+function cursorOf(expected: Record<string, string | null>) {
+  const parts = Object.entries(expected).map(([name, value]) => [
+    name,
+    value === null ? KEY_PART : v.literal(value),
+  ]);
+  return v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9_-]+$/),
+    v.transform((cursor) => Buffer.from(cursor, 'base64url').toString('utf8')),
+    v.parseJson(),
+    jsonObject(Object.fromEntries(parts) as v.ObjectEntries),
+  );
+}
+
+export function decodeCursor(
+  cursor: string,
+  expected: Record<string, string | null>,
+): Record<string, string> {
+  const result = v.safeParse(cursorOf(expected), cursor);
+  if (!result.success) throw new ValidationError('Invalid cursor', 'invalid_cursor');
+  return result.output as Record<string, string>;
 }

@@ -14,19 +14,34 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handler as cancelTask } from '../../functions/api/cancel-task.ts';
-import { handler as createTask } from '../../functions/api/create-task.ts';
-import { handler as deleteTask } from '../../functions/api/delete-task.ts';
-import { handler as getResult } from '../../functions/api/get-task-result.ts';
-import { handler as getStatus } from '../../functions/api/get-task-status.ts';
-import { handler as health } from '../../functions/api/health.ts';
-import { handler as listTasks } from '../../functions/api/list-tasks.ts';
+import { makeHandler as makeCancelTask } from '../../functions/api/cancel-task.ts';
+import { makeHandler as makeCreateTask } from '../../functions/api/create-task.ts';
+import { makeHandler as makeDeleteTask } from '../../functions/api/delete-task.ts';
+import { makeHandler as makeGetResult } from '../../functions/api/get-task-result.ts';
+import { makeHandler as makeGetStatus } from '../../functions/api/get-task-status.ts';
+import { makeHandler as makeHealth } from '../../functions/api/health.ts';
+import { makeHandler as makeListTasks } from '../../functions/api/list-tasks.ts';
 import { encodeCursor } from '../../functions/tasks/cursor.ts';
+import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
+import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import { context, httpEvent } from '../helpers/events.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
+
+const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test';
+const workflow: TaskWorkflow = { sfn: new SFNClient({}), stateMachineArn: STATE_MACHINE_ARN };
+const clock = fakeClock();
+const createTask = makeCreateTask({ table, workflow, clock });
+const listTasks = makeListTasks({ table });
+const getStatus = makeGetStatus({ table });
+const cancelTask = makeCancelTask({ table, workflow, clock });
+const getResult = makeGetResult({ table });
+const deleteTask = makeDeleteTask({ table, workflow });
+const health = makeHealth({ table });
 
 const ID = '01JDZ0N5Q8W4X3M2V7K9T6R1BC';
 const stored = (fields: Partial<Task> = {}): Task => ({
@@ -66,7 +81,9 @@ describe('POST /tasks', () => {
       progress: 0,
     });
     expect(response.headers.location).toBe(`/tasks/${task.task_id}/status`);
+    expect(task.created_at).toBe(clock.now().toISOString());
     const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('tasks-test');
     expect(put?.ConditionExpression).toBe('attribute_not_exists(task_id)');
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
       name: task.task_id,
@@ -88,11 +105,55 @@ describe('POST /tasks', () => {
     ['{"input": null}', 'invalid_request'],
     ['{"name": "\\ud800x"}', 'invalid_request'],
     [`{"name": "${'x'.repeat(201)}"}`, 'invalid_request'],
+    ['[]', 'invalid_request'],
+    ['{"input": []}', 'invalid_request'],
+    ['{"type": 5}', 'unknown_type'],
+    ...['toString', '__proto__', 'constructor', 'valueOf', 'hasOwnProperty'].map((type) => [
+      `{"type": "${type}"}`,
+      'unknown_type',
+    ]),
+    ['{"": 0, "bogus": 1}', 'invalid_request'],
+    ['{"__proto__": {"polluted": true}}', 'invalid_request'],
+    ['{"input": {"": 1}}', 'invalid_request'],
   ])('answers 400 to %s', async (requestBody, code) => {
     const response = await createTask(httpEvent({ method: 'POST', body: requestBody }), context);
     expect(response.statusCode).toBe(400);
     expect(body(response)).toMatchObject({ code, error: expect.any(String) });
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['{"": 0, "bogus": 1}', 'Unknown field ""; allowed: name, type, input'],
+    ['{"bogus": 1}', 'Unknown field "bogus"; allowed: name, type, input'],
+    ['{"__proto__": {}}', 'Unknown field "__proto__"; allowed: name, type, input'],
+    ['{"type": "toString"}', 'Field "type" must name a known task type (simulate), not "toString"'],
+    [
+      '{"input": {"duration_seconds": 0}}',
+      'Field "input.duration_seconds" must be a number from 1 to 86400',
+    ],
+    [
+      '{"input": {"colour": "red"}}',
+      'Unknown field "input.colour"; allowed: duration_seconds, fail',
+    ],
+    ['{"input": 7}', 'Field "input" must be a JSON object'],
+    ['7', 'Request body must be a JSON object'],
+  ])('names the field in its message for %s', async (requestBody, error) => {
+    const response = await createTask(httpEvent({ method: 'POST', body: requestBody }), context);
+    expect(body(response).error).toBe(error);
+  });
+
+  it('turns a blank name into no name', async () => {
+    db.on(PutCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    const response = await createTask(
+      httpEvent({ method: 'POST', body: '{"name": "  ", "input": {"fail": true}}' }),
+      context,
+    );
+    expect(response.statusCode).toBe(201);
+    expect(body(response)).toMatchObject({
+      name: null,
+      input: { duration_seconds: 10, fail: true },
+    });
   });
 
   it('counts a name in characters, not UTF-16 code units', async () => {
@@ -184,6 +245,9 @@ describe('GET /tasks', () => {
     [{ limit: '1e1' }, 'invalid_limit'],
     [{ limit: '1.0' }, 'invalid_limit'],
     [{ status: 'running' }, 'invalid_status'],
+    [{ status: 'toString' }, 'invalid_status'],
+    [{ bogus: '1' }, 'invalid_request'],
+    [{ '': '1' }, 'invalid_request'],
     [{ cursor: 'not-a-cursor' }, 'invalid_cursor'],
     [
       { cursor: encodeCursor({ task_id: 'T2', kind: 'task' }), status: 'RUNNING' },
@@ -314,17 +378,22 @@ describe('PATCH /tasks/{id}/status', () => {
     expect(response.statusCode).toBe(404);
   });
 
-  it.each(['{"status":"RUNNING"}', '{"status":"SUCCESS"}', '{"progress":5}'])(
-    'answers 400 to %s',
-    async (request) => {
-      const response = await cancelTask(
-        httpEvent({ method: 'PATCH', id: ID, body: request }),
-        context,
-      );
-      expect(response.statusCode).toBe(400);
-      expect(db.calls()).toHaveLength(0);
-    },
-  );
+  it.each([
+    ['{"status":"RUNNING"}', 'invalid_status'],
+    ['{"status":"SUCCESS"}', 'invalid_status'],
+    ['{"progress":5}', 'invalid_request'],
+    ['{"":0,"status":"CANCELLED"}', 'invalid_request'],
+    ['{"__proto__":{}}', 'invalid_request'],
+    ['[]', 'invalid_request'],
+  ])('answers 400 to %s', async (request, code) => {
+    const response = await cancelTask(
+      httpEvent({ method: 'PATCH', id: ID, body: request }),
+      context,
+    );
+    expect(response.statusCode).toBe(400);
+    expect(body(response).code).toBe(code);
+    expect(db.calls()).toHaveLength(0);
+  });
 });
 
 describe('GET /tasks/{id}/result', () => {

@@ -1,41 +1,28 @@
-import { ValidationError } from '../errors.ts';
-import type { StepOutcome, TaskType } from './task-type.ts';
-
-export interface SimulateInput {
-  duration_seconds: number;
-  fail: boolean;
-}
+import * as v from 'valibot';
+import { jsonObject } from '../../http/validation.ts';
+import { defineTaskType, type StepOutcome } from './task-type.ts';
 
 const MAX_DURATION = 86_400;
 const TICK_MS = 1_000;
+const DURATION = `must be a number from 1 to ${MAX_DURATION}`;
+
+/** The input of a simulate task; absent, it is all defaults. */
+export const SimulateInput = v.optional(
+  jsonObject({
+    duration_seconds: v.optional(
+      v.pipe(v.number(DURATION), v.minValue(1, DURATION), v.maxValue(MAX_DURATION, DURATION)),
+      10,
+    ),
+    fail: v.optional(v.boolean('must be a boolean'), false),
+  }),
+  {},
+);
+
+export type SimulateInput = v.InferOutput<typeof SimulateInput>;
 
 /** Simulated work: steady progress for `duration_seconds`, then success or, with `fail`, failure. */
-export const simulate: TaskType<SimulateInput> = {
-  parseInput(raw) {
-    const input = raw === undefined ? {} : raw;
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new ValidationError('Field "input" must be an object');
-    }
-    const { duration_seconds = 10, fail = false, ...rest } = input as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length > 0) {
-      throw new ValidationError(`Unknown field "input.${unknown[0]}" for type "simulate"`);
-    }
-    if (
-      typeof duration_seconds !== 'number' ||
-      !Number.isFinite(duration_seconds) ||
-      duration_seconds < 1 ||
-      duration_seconds > MAX_DURATION
-    ) {
-      throw new ValidationError(
-        `Field "input.duration_seconds" must be a number from 1 to ${MAX_DURATION}`,
-      );
-    }
-    if (typeof fail !== 'boolean') {
-      throw new ValidationError('Field "input.fail" must be a boolean');
-    }
-    return { duration_seconds, fail };
-  },
+export const simulate = defineTaskType<SimulateInput>({
+  input: SimulateInput,
 
   async step({ taskId, input, progress, sleep }): Promise<StepOutcome> {
     const totalMs = input.duration_seconds * 1000;
@@ -50,4 +37,4 @@ export const simulate: TaskType<SimulateInput> = {
       ? { kind: 'failure', error: `Task ${taskId} failed: simulated failure` }
       : { kind: 'success', result: `Task ${taskId} completed successfully!` };
   },
-};
+});
