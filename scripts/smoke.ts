@@ -50,7 +50,7 @@ const { positionals, values } = (() => {
 const baseUrl = URL.parse(positionals[0] ?? '');
 if (positionals.length !== 1 || !baseUrl || !/^https?:$/.test(baseUrl.protocol))
   usageError('give exactly one http:// or https:// URL');
-const origin = baseUrl.href.replace(/\/+$/, '');
+const serviceUrl = baseUrl.href.replace(/\/+$/, '');
 const isHttps = baseUrl.protocol === 'https:';
 const token = values.token ?? process.env.TASKS_TOKEN;
 
@@ -58,13 +58,14 @@ async function request(method: string, path: string, init: RequestInit = {}): Pr
   const headers = new Headers(init.headers);
   if (token) headers.set('authorization', `Bearer ${token}`);
   let response: Response;
+  let text: string;
   try {
     const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    response = await fetch(`${origin}${path}`, { ...init, method, headers, signal });
+    response = await fetch(`${serviceUrl}${path}`, { ...init, method, headers, signal });
+    text = await response.text();
   } catch (error) {
-    throw new Unreachable(`cannot reach ${origin}: ${networkReason(error)}`);
+    throw new Unreachable(`cannot reach ${serviceUrl}: ${networkReason(error)}`);
   }
-  const text = await response.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -125,7 +126,9 @@ function expectSecurityHeaders(answer: Answer): string {
     return actual && (value === undefined || actual === value) ? [] : [`${name}: ${actual}`];
   });
   expect(wrong.length === 0, `wrong or missing: ${wrong.join('; ')}`);
-  return `all ${Object.keys(wanted).length} present`;
+  return Object.keys(wanted)
+    .map((name) => `${name}: ${answer.headers.get(name)?.split(';')[0]}`)
+    .join(', ');
 }
 
 /** GETs twice, the second time with If-None-Match: `tries` attempts, as others may change it. */
@@ -264,7 +267,7 @@ async function main(): Promise<number> {
     }
   }
   const total = Object.keys(checks).length;
-  console.log(`${total - failed} of ${total} checks passed against ${origin}`);
+  console.log(`${total - failed} of ${total} checks passed against ${serviceUrl}`);
   return failed === 0 ? 0 : 1;
 }
 
