@@ -1,22 +1,13 @@
 import { httpHandler } from '../http/handler.ts';
+import { matchPath } from '../http/paths.ts';
 import { json } from '../http/response.ts';
 import { ROUTES } from '../routes.ts';
 
-/** Whether a route path (with `{name}` segments) matches a request path. */
-function matches(pattern: string, path: string): boolean {
-  const want = pattern.split('/');
-  const have = path.split('/');
-  if (want.length !== have.length) return false;
-  return want.every((segment, i) => {
-    const actual = have[i] ?? '';
-    if (segment.startsWith('{') && segment.endsWith('}')) return actual !== '';
-    return segment === actual;
-  });
-}
-
 /** The methods the route table serves on `path`; none when the path is unknown. */
 export function allowedMethods(path: string): string[] {
-  return ROUTES.filter((route) => matches(route.path, path)).map((route) => route.method);
+  return ROUTES.filter((route) => matchPath(route.path, path) !== undefined).map(
+    (route) => route.method,
+  );
 }
 
 export const handler = httpHandler(async (event) => {

@@ -11,7 +11,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { API_TIMEOUT_SECONDS, type Route } from '../../functions/routes.ts';
+import { handler as notFound } from '../../functions/api/not-found.ts';
+import { matchPath } from '../../functions/http/paths.ts';
+import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/routes.ts';
 import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
 import { toEvent } from './http-event.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -129,48 +131,42 @@ async function serve(
     .map((entry) => ({ ...entry, params: matchPath(entry.route.path, url.pathname) }))
     .filter((entry) => entry.params !== undefined);
   const match = matches.find((entry) => entry.route.method === method);
-  if (match?.params) {
-    const body = await readBody(req);
-    if (body === undefined) {
-      // The rest of the body is never read, so this connection cannot carry another request.
-      const tooLarge = { error: 'Request body is too large', code: 'payload_too_large' };
-      send(res, 413, tooLarge, { connection: 'close' });
-      return;
-    }
-    const wrongType = checkBodyType(req.headers['content-type'], body.length);
-    if (wrongType) {
-      sendRefusal(res, wrongType);
-      return;
-    }
-    const event = toEvent(req, url, match.route, match.params, body);
-    const result = await invokeWithTimeout(match.handler, event, match.route.name);
-    res.writeHead(result.statusCode ?? 200, {
-      ...lowerCaseHeaders(result.headers),
-      ...BROWSER_SECURITY_HEADERS,
-    });
-    res.end(
-      result.body === undefined
-        ? undefined
-        : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'),
-    );
-    return;
-  }
-  if (matches.length > 0) {
-    const allow = matches.map((entry) => entry.route.method).join(', ');
-    send(
-      res,
-      405,
-      { error: `Method ${method} is not allowed on ${url.pathname}`, code: 'method_not_allowed' },
-      { allow },
-    );
-    return;
-  }
-  if (
+  const isFile =
+    !match &&
+    matches.length === 0 &&
     (method === 'GET' || method === 'HEAD') &&
-    (await serveFile(res, options.webDir, url.pathname, method))
-  )
+    (await serveFile(res, options.webDir, url.pathname, method));
+  if (isFile) return;
+  const body = await readBody(req);
+  if (body === undefined) {
+    // The rest of the body is never read, so this connection cannot carry another request.
+    const tooLarge = { error: 'Request body is too large', code: 'payload_too_large' };
+    send(res, 413, tooLarge, { connection: 'close' });
     return;
-  send(res, 404, { error: `No route for ${method} ${url.pathname}`, code: 'not_found' });
+  }
+  const wrongType = checkBodyType(req.headers['content-type'], body.length);
+  if (wrongType) {
+    sendRefusal(res, wrongType);
+    return;
+  }
+  // What no route claims goes to the `$default` route's function, as in the deployed API,
+  // so unknown paths and methods get the same 404 and 405 in both places.
+  const event = match
+    ? toEvent(req, url, `${match.route.method} ${match.route.path}`, match.params ?? {}, body)
+    : toEvent(req, url, '$default', {}, body);
+  const result = match
+    ? await invokeWithTimeout(match.handler, event, match.route.name)
+    : await invokeWithTimeout(notFound, event, DEFAULT_ROUTE.name);
+  res.writeHead(result.statusCode ?? 200, {
+    ...lowerCaseHeaders(result.headers),
+    ...BROWSER_SECURITY_HEADERS,
+  });
+  res.end(
+    result.body === undefined
+      ? undefined
+      : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'),
+  );
+  return;
 }
 
 /** As Lambda ends an invocation that runs out of time, the gateway answers without it. */
@@ -195,28 +191,6 @@ async function invokeWithTimeout(
   } finally {
     timer.abort();
   }
-}
-
-/** The path parameters if `pattern` (with `{name}` segments) matches `path`. */
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const want = pattern.split('/');
-  const have = path.split('/');
-  if (want.length !== have.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [i, segment] of want.entries()) {
-    const actual = have[i] ?? '';
-    if (segment.startsWith('{') && segment.endsWith('}')) {
-      if (actual === '') return undefined;
-      try {
-        params[segment.slice(1, -1)] = decodeURIComponent(actual);
-      } catch {
-        params[segment.slice(1, -1)] = actual;
-      }
-    } else if (segment !== actual) {
-      return undefined;
-    }
-  }
-  return params;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Route } from '../../functions/routes.ts';
 import { mediaType } from './request-guard.ts';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -43,7 +42,7 @@ export function encodeBody(
 export function toEvent(
   req: IncomingMessage,
   url: URL,
-  route: Route,
+  routeKey: string,
   pathParameters: Record<string, string>,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
@@ -56,7 +55,6 @@ export function toEvent(
   for (const [name, value] of url.searchParams)
     query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
-  const routeKey = `${route.method} ${route.path}`;
   return {
     version: '2.0',
     routeKey,
@@ -71,7 +69,7 @@ export function toEvent(
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: {
-        method: route.method,
+        method: req.method ?? 'GET',
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
