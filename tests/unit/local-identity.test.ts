@@ -244,6 +244,17 @@ describe('local OpenID provider', () => {
       },
     );
     expect(foreign.status).toBe(400);
+    const port = new URL(origin).port;
+    const otherPort = await fetch(
+      `${base}&redirect_uri=${encodeURIComponent(`http://127.0.0.1:${Number(port) + 1}/cb`)}`,
+      { redirect: 'manual' },
+    );
+    expect(otherPort.status).toBe(400);
+    const sameServer = await fetch(
+      `${base}&redirect_uri=${encodeURIComponent(`http://localhost:${port}/cb`)}&code_challenge_method=S256&code_challenge=${pkce().challenge}`,
+      { redirect: 'manual' },
+    );
+    expect(sameServer.status).toBe(200);
     const noPkce = await fetch(`${base}&redirect_uri=${encodeURIComponent(CALLBACK())}&state=s`, {
       redirect: 'manual',
     });

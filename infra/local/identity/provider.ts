@@ -134,7 +134,14 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
   const isAllowedRedirect = (uri: string) => {
     const url = URL.parse(uri);
     if (!url || url.hash) return false;
-    return url.origin === issuerUrl.origin || (options.redirectUris ?? []).includes(uri);
+    if ((options.redirectUris ?? []).includes(uri)) return true;
+    // The same server is reached as localhost, 127.0.0.1 or [::1].
+    return (
+      url.protocol === issuerUrl.protocol &&
+      url.port === issuerUrl.port &&
+      isLoopback(url) &&
+      isLoopback(issuerUrl)
+    );
   };
 
   const sweep = () => {
@@ -413,6 +420,10 @@ function authenticateClient(
   )
     return id;
   throw new OAuthError('invalid_client', 'Client authentication failed', 401);
+}
+
+function isLoopback(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
 function s256(verifier: string): string {
