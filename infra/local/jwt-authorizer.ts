@@ -12,6 +12,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
+import { ANONYMOUS_CLAIMS } from '../../functions/http/caller.ts';
 
 export interface JwtAuthorizerSettings {
   /** Must equal the token's `iss` exactly. */
@@ -84,6 +85,17 @@ export function createJwtAuthorizer(settings: JwtAuthorizerSettings): JwtAuthori
       jwt: { claims: apiGatewayClaims(payload), scopes: scopes.length > 0 ? scopes : null },
     };
   };
+}
+
+/**
+ * Local mode without sign-in (AUTH=none): every request is let through as the one
+ * anonymous owner, in the same shape, so handlers run unchanged.
+ */
+export function anonymousAuthorizer(): JwtAuthorizer {
+  return async () => ({
+    authorized: true,
+    jwt: { claims: { ...ANONYMOUS_CLAIMS }, scopes: scopesOf(ANONYMOUS_CLAIMS) },
+  });
 }
 
 /** The identity source may hold the token alone or the token prefixed with `Bearer`. */

@@ -1,10 +1,13 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_CLAIMS, callerOf } from '../../functions/http/caller.ts';
 import {
+  anonymousAuthorizer,
   apiGatewayClaims,
   createJwtAuthorizer,
   type JwtAuthorizer,
 } from '../../infra/local/jwt-authorizer.ts';
+import { httpEvent } from '../helpers/events.ts';
 
 const ISSUER = 'http://localhost:3000/auth';
 const DASHBOARD = 'tasks-dashboard';
@@ -226,5 +229,46 @@ describe('apiGatewayClaims', () => {
       obj: '{"k":"v"}',
       none: '',
     });
+  });
+});
+
+describe('callerOf', () => {
+  const withAuthorizer = (jwt: unknown) => {
+    const event = httpEvent({});
+    return { ...event, requestContext: { ...event.requestContext, authorizer: { jwt } } };
+  };
+
+  it('reads the caller from the claims the authorizer passes on', async () => {
+    const token = await sign(accessClaims({ scope: 'tasks/read tasks/admin' }));
+    const outcome = await authorize(`Bearer ${token}`, READ);
+    if (!outcome.authorized) throw new Error('expected the token to pass');
+    expect(callerOf(withAuthorizer(outcome.jwt))).toEqual({
+      owner: 'user-1',
+      clientId: DASHBOARD,
+      scopes: ['tasks/read', 'tasks/admin'],
+      canRead: true,
+      canWrite: false,
+      isAdmin: true,
+    });
+  });
+
+  it('makes every caller the anonymous owner without sign-in', async () => {
+    const outcome = await anonymousAuthorizer()(undefined, ['tasks/write']);
+    expect(outcome).toEqual({
+      authorized: true,
+      jwt: { claims: ANONYMOUS_CLAIMS, scopes: ['tasks/read', 'tasks/write'] },
+    });
+    if (!outcome.authorized) return;
+    expect(callerOf(withAuthorizer(outcome.jwt))).toMatchObject({
+      owner: 'anonymous',
+      canRead: true,
+      canWrite: true,
+      isAdmin: false,
+    });
+  });
+
+  it('refuses an event that reached the handler without claims', () => {
+    expect(() => callerOf(httpEvent({}))).toThrow(expect.objectContaining({ statusCode: 401 }));
+    expect(() => callerOf(withAuthorizer({ claims: { sub: '' } }))).toThrow(/no caller/);
   });
 });

@@ -149,6 +149,11 @@ describe('local OpenID provider', () => {
     const wrong = await tokenRequest({ grant_type: 'client_credentials' }, basic(id, 'nope'));
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    const malformed = await tokenRequest(
+      { grant_type: 'client_credentials' },
+      basic('%E0', secret),
+    );
+    expect(malformed.status).toBe(401);
     const publicClient = await tokenRequest({
       grant_type: 'client_credentials',
       client_id: identity.dashboardClientId,

@@ -56,6 +56,8 @@ export interface LocalIdentity {
   jwks(): JSONWebKeySet;
   /** Answers requests under the issuer's path; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** What the dashboard's `config.json` holds in local mode, shaped as SignIn.dashboardSettings(). */
+  dashboardSettings(): { issuer: string; signInUrl: string; clientId: string; scopes: string[] };
   /** An access token for `username` as if signed in on the dashboard. */
   issueToken(username: string, options?: { admin?: boolean }): Promise<string>;
 }
@@ -365,6 +367,12 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
     machineClient: { id: MACHINE_CLIENT_ID, secret: state.machineClientSecret },
     keys,
     jwks: () => jwks,
+    dashboardSettings: () => ({
+      issuer,
+      signInUrl: issuer,
+      clientId: DASHBOARD_CLIENT_ID,
+      scopes: ['openid', 'profile', READ_SCOPE, WRITE_SCOPE],
+    }),
     async handle(req, res) {
       const url = req.url?.startsWith('/') ? URL.parse(`http://localhost${req.url}`) : null;
       if (!url || (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`))) return false;
@@ -409,8 +417,12 @@ function authenticateClient(
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials', 401);
-    id = decodeURIComponent(decoded.slice(0, colon));
-    secret = decodeURIComponent(decoded.slice(colon + 1));
+    try {
+      id = decodeURIComponent(decoded.slice(0, colon));
+      secret = decodeURIComponent(decoded.slice(colon + 1));
+    } catch {
+      throw new OAuthError('invalid_client', 'Malformed Basic credentials', 401);
+    }
   }
   if (id === DASHBOARD_CLIENT_ID && secret === undefined) return id;
   if (
