@@ -11,6 +11,14 @@ export const READ_SCOPE = 'tasks/read';
 export const WRITE_SCOPE = 'tasks/write';
 export const ADMIN_SCOPE = 'tasks/admin';
 
+/**
+ * A route's authorization scopes, for the stack's JWT authorizer and the local gateway
+ * alike. API Gateway lets a token through with any one of them, so operators need no
+ * other scope.
+ */
+export const READ_ROUTE_SCOPES: readonly string[] = [READ_SCOPE, ADMIN_SCOPE];
+export const WRITE_ROUTE_SCOPES: readonly string[] = [WRITE_SCOPE, ADMIN_SCOPE];
+
 export interface Caller {
   /** The owner of the caller's tasks: the token's `sub` (a machine client's id for client credentials). */
   owner: string;
