@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { ADMIN_SCOPE, READ_SCOPE, WRITE_SCOPE } from '../../../functions/http/caller.ts';
 import { errorPage, SIGN_IN_STYLESHEET, signInPage } from './sign-in-page.ts';
 import {
   DASHBOARD_CLIENT_ID,
@@ -19,10 +20,8 @@ import {
 } from './state.ts';
 import {
   ACCESS_TOKEN_SECONDS,
-  ADMIN_SCOPE,
   type IssuedTokens,
   type Principal,
-  READ_SCOPE,
   REFRESH_TOKEN_SECONDS,
   readRefreshToken,
   seconds,
@@ -30,7 +29,6 @@ import {
   signIdToken,
   signRefreshToken,
   userPrincipal,
-  WRITE_SCOPE,
 } from './tokens.ts';
 
 export interface LocalIdentityOptions {

@@ -11,10 +11,6 @@ import { type IdentityState, randomId, signingKeyOf } from './state.ts';
 export const ACCESS_TOKEN_SECONDS = 60 * 60;
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60;
 
-export const READ_SCOPE = 'tasks/read';
-export const WRITE_SCOPE = 'tasks/write';
-export const ADMIN_SCOPE = 'tasks/admin';
-
 /** A signed-in person, or a machine client acting for itself. */
 export interface Principal {
   sub: string;
