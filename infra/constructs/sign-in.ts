@@ -61,6 +61,8 @@ export class SignIn extends Construct {
     this.userPool = new UserPool(this, 'Users', {
       selfSignUpEnabled: props.selfSignUp ?? false,
       signInAliases: { username: true, email: true },
+      // Alice and alice are one person, as the local provider treats them.
+      signInCaseSensitive: false,
       autoVerify: { email: true },
       standardAttributes: { email: { required: true, mutable: true } },
       passwordPolicy: {

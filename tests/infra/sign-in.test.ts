@@ -55,6 +55,7 @@ describe('SignIn', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      UsernameConfiguration: { CaseSensitive: false },
       Policies: {
         PasswordPolicy: Match.objectLike({
           MinimumLength: 12,

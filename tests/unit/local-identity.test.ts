@@ -275,8 +275,17 @@ describe('local OpenID provider', () => {
     expect(await posted.text()).toContain('A user name is 1 to 64');
   });
 
+  it('treats user names without regard to case', async () => {
+    const tokens = await codeFlowTokens('Alice');
+    expect(decodeJwt(tokens.access_token ?? '')).toMatchObject({
+      sub: subjectOf('alice'),
+      username: 'alice',
+    });
+    expect(decodeJwt(await identity.issueToken('ALICE')).sub).toBe(subjectOf('alice'));
+  });
+
   it('gives operators listed as admins the tasks/admin scope', async () => {
-    const tokens = await codeFlowTokens('root');
+    const tokens = await codeFlowTokens('Root');
     expect(decodeJwt(tokens.access_token ?? '').scope).toBe(
       'openid tasks/read tasks/write tasks/admin',
     );

@@ -97,7 +97,7 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
   const issuerUrl = new URL(issuer);
   const prefix = issuerUrl.pathname.replace(/\/$/, '');
   const now = options.now ?? (() => new Date());
-  const admins = new Set(options.admins ?? []);
+  const admins = new Set((options.admins ?? []).map((name) => name.toLowerCase()));
   const jwks: JSONWebKeySet = { keys: [publicJwk(state)] };
   const pending = new Map<string, AuthorizationRequest>();
   const codes = new Map<string, AuthorizationCode>();
@@ -229,7 +229,8 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
           400,
           errorPage('This sign-in has expired. Go back to the app and sign in again.'),
         );
-      const username = (form.get('username') ?? '').trim();
+      // User names are case-insensitive, as in the user pool (signInCaseSensitive: false).
+      const username = (form.get('username') ?? '').trim().toLowerCase();
       if (!USERNAME.test(username))
         return sendSignIn(res, 400, interaction, request.redirectUri, {
           error: 'A user name is 1 to 64 letters, digits or . _ @ + -',
@@ -392,8 +393,9 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
       }
       return true;
     },
-    async issueToken(username, tokenOptions = {}) {
-      if (!USERNAME.test(username)) throw new Error(`"${username}" is not a valid user name`);
+    async issueToken(name, tokenOptions = {}) {
+      if (!USERNAME.test(name)) throw new Error(`"${name}" is not a valid user name`);
+      const username = name.toLowerCase();
       const scopes = userScopes(username, [READ_SCOPE, WRITE_SCOPE]);
       if (tokenOptions.admin && !scopes.includes(ADMIN_SCOPE)) scopes.push(ADMIN_SCOPE);
       return (await tokensFor(userPrincipal(username), DASHBOARD_CLIENT_ID, scopes, {}))
