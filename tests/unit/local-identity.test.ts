@@ -142,6 +142,13 @@ describe('local OpenID provider', () => {
       },
     });
     expect(decodeJwt(String(body.access_token))).not.toHaveProperty('aud');
+    const scripted = await authorize(`Bearer ${await identity.issueMachineToken()}`, [
+      'tasks/read',
+    ]);
+    expect(scripted).toMatchObject({
+      authorized: true,
+      jwt: { claims: { sub: id, client_id: id } },
+    });
   });
 
   it('refuses client credentials with a wrong secret, for the public client, or beyond its scopes', async () => {

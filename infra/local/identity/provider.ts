@@ -58,6 +58,8 @@ export interface LocalIdentity {
   dashboardSettings(): { issuer: string; signInUrl: string; clientId: string; scopes: string[] };
   /** An access token for `username` as if signed in on the dashboard. */
   issueToken(username: string, options?: { admin?: boolean }): Promise<string>;
+  /** An access token for the machine client, as client credentials would give it. */
+  issueMachineToken(): Promise<string>;
 }
 
 const USER_SCOPES = ['openid', 'profile', READ_SCOPE, WRITE_SCOPE];
@@ -392,6 +394,10 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
         sendJson(res, error.status, { error: error.error, error_description: error.message });
       }
       return true;
+    },
+    async issueMachineToken() {
+      const principal = { sub: MACHINE_CLIENT_ID };
+      return (await tokensFor(principal, MACHINE_CLIENT_ID, MACHINE_SCOPES, {})).access_token;
     },
     async issueToken(name, tokenOptions = {}) {
       if (!USERNAME.test(name)) throw new Error(`"${name}" is not a valid user name`);
