@@ -5,14 +5,14 @@
  * on the local server. Endpoint paths are Cognito's:
  * https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ADMIN_SCOPE, READ_SCOPE, WRITE_SCOPE } from '../../../functions/http/caller.ts';
+import { authenticateClient, isLoopback, s256, sameText } from './client-auth.ts';
+import { OAuthError, readForm, redirect, sendJson, sendPage } from './oauth-http.ts';
 import { errorPage, SIGN_IN_STYLESHEET, signInPage } from './sign-in-page.ts';
 import {
   DASHBOARD_CLIENT_ID,
-  type IdentityState,
   loadIdentityState,
   MACHINE_CLIENT_ID,
   publicJwk,
@@ -67,7 +67,6 @@ const MACHINE_SCOPES = [READ_SCOPE, WRITE_SCOPE];
 const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 const PENDING_SECONDS = 10 * 60;
 const CODE_SECONDS = 5 * 60;
-const MAX_FORM_BYTES = 64 * 1024;
 
 interface AuthorizationRequest {
   redirectUri: string;
@@ -80,17 +79,6 @@ interface AuthorizationRequest {
 
 interface AuthorizationCode extends AuthorizationRequest {
   username: string;
-}
-
-class OAuthError extends Error {
-  readonly error: string;
-  readonly status: number;
-
-  constructor(error: string, description: string, status = 400) {
-    super(description);
-    this.error = error;
-    this.status = status;
-  }
 }
 
 export async function createLocalIdentity(options: LocalIdentityOptions): Promise<LocalIdentity> {
@@ -193,9 +181,9 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
         return sendPage(res, 400, errorPage('Unknown client_id.'));
       if (!isAllowedRedirect(redirectUri))
         return sendPage(res, 400, errorPage('redirect_uri is not a registered callback URL.'));
-      const state = query.get('state') ?? undefined;
+      const clientState = query.get('state') ?? undefined;
       const fail = (error: string, description: string) =>
-        redirect(res, redirectUri, { error, error_description: description, state });
+        redirect(res, redirectUri, { error, error_description: description, state: clientState });
       if (query.get('response_type') !== 'code')
         return fail('unsupported_response_type', 'response_type must be code');
       const codeChallenge = query.get('code_challenge') ?? '';
@@ -214,7 +202,7 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
       pending.set(interaction, {
         redirectUri,
         scopes: requested.filter((scope) => scope !== ADMIN_SCOPE),
-        state,
+        state: clientState,
         nonce: query.get('nonce') ?? undefined,
         codeChallenge,
         expiresAt: seconds(now()) + PENDING_SECONDS,
@@ -408,104 +396,4 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
         .access_token;
     },
   };
-}
-
-/** The client the request authenticates as: Basic credentials, a posted secret, or a public client id. */
-function authenticateClient(
-  req: IncomingMessage,
-  form: URLSearchParams,
-  state: IdentityState,
-): string {
-  let id = form.get('client_id') ?? undefined;
-  let secret = form.get('client_secret') ?? undefined;
-  const basic = /^basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (basic) {
-    const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new OAuthError('invalid_client', 'Malformed Basic credentials', 401);
-    try {
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
-    } catch {
-      throw new OAuthError('invalid_client', 'Malformed Basic credentials', 401);
-    }
-  }
-  if (id === DASHBOARD_CLIENT_ID && secret === undefined) return id;
-  if (
-    id === MACHINE_CLIENT_ID &&
-    secret !== undefined &&
-    sameText(secret, state.machineClientSecret)
-  )
-    return id;
-  throw new OAuthError('invalid_client', 'Client authentication failed', 401);
-}
-
-function isLoopback(url: URL): boolean {
-  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-}
-
-function s256(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded'))
-    throw new OAuthError(
-      'invalid_request',
-      'Content-Type must be application/x-www-form-urlencoded',
-    );
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES)
-      throw new OAuthError('invalid_request', 'Request body is too large', 413);
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    pragma: 'no-cache',
-  });
-  res.end(JSON.stringify(body));
-}
-
-function sendPage(
-  res: ServerResponse,
-  status: number,
-  html: string,
-  formAction = ["'self'"],
-): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': `default-src 'none'; style-src 'self'; form-action ${formAction.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
-    'x-frame-options': 'DENY',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-  });
-  res.end(html);
-}
-
-function redirect(
-  res: ServerResponse,
-  target: string,
-  params: Record<string, string | undefined>,
-): void {
-  const url = new URL(target);
-  for (const [name, value] of Object.entries(params))
-    if (value !== undefined) url.searchParams.set(name, value);
-  res.writeHead(302, { location: url.href, 'cache-control': 'no-store' });
-  res.end();
 }
