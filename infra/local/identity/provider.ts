@@ -8,7 +8,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ADMIN_SCOPE, READ_SCOPE, WRITE_SCOPE } from '../../../functions/http/caller.ts';
-import { authenticateClient, isLoopback, s256, sameText } from './client-auth.ts';
+import { authenticateClient, isLoopback } from './client-auth.ts';
+import {
+  type AuthorizationCode,
+  type AuthorizationRequest,
+  type GrantContext,
+  grantTokens,
+  MACHINE_SCOPES,
+} from './grants.ts';
 import { OAuthError, readForm, redirect, sendJson, sendPage } from './oauth-http.ts';
 import { errorPage, SIGN_IN_STYLESHEET, signInPage } from './sign-in-page.ts';
 import {
@@ -23,7 +30,6 @@ import {
   type IssuedTokens,
   type Principal,
   REFRESH_TOKEN_SECONDS,
-  readRefreshToken,
   seconds,
   signAccessToken,
   signIdToken,
@@ -63,23 +69,9 @@ export interface LocalIdentity {
 }
 
 const USER_SCOPES = ['openid', 'profile', READ_SCOPE, WRITE_SCOPE];
-const MACHINE_SCOPES = [READ_SCOPE, WRITE_SCOPE];
 const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 const PENDING_SECONDS = 10 * 60;
 const CODE_SECONDS = 5 * 60;
-
-interface AuthorizationRequest {
-  redirectUri: string;
-  scopes: string[];
-  state?: string;
-  nonce?: string;
-  codeChallenge: string;
-  expiresAt: number;
-}
-
-interface AuthorizationCode extends AuthorizationRequest {
-  username: string;
-}
 
 export async function createLocalIdentity(options: LocalIdentityOptions): Promise<LocalIdentity> {
   const state = await loadIdentityState(options.dataDir);
@@ -133,6 +125,8 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
       isLoopback(issuerUrl)
     );
   };
+
+  const grants: GrantContext = { state, codes, revoked, now, userScopes, tokensFor };
 
   const sweep = () => {
     const at = seconds(now());
@@ -234,67 +228,7 @@ export async function createLocalIdentity(options: LocalIdentityOptions): Promis
     'POST /oauth2/token': async (req, res) => {
       const form = await readForm(req);
       const client = authenticateClient(req, form, state);
-      const grantType = form.get('grant_type');
-      if (grantType === 'client_credentials') {
-        if (client !== MACHINE_CLIENT_ID)
-          throw new OAuthError(
-            'unauthorized_client',
-            'Only the machine client may use client_credentials',
-          );
-        const requested = form.get('scope')?.split(' ').filter(Boolean) ?? MACHINE_SCOPES;
-        if (requested.length === 0 || requested.some((scope) => !MACHINE_SCOPES.includes(scope)))
-          throw new OAuthError('invalid_scope', `Allowed scopes: ${MACHINE_SCOPES.join(' ')}`);
-        return sendJson(
-          res,
-          200,
-          await tokensFor({ sub: MACHINE_CLIENT_ID }, client, requested, {}),
-        );
-      }
-      if (client !== DASHBOARD_CLIENT_ID)
-        throw new OAuthError('unauthorized_client', `The machine client may not use ${grantType}`);
-      if (grantType === 'authorization_code') {
-        const code = codes.get(form.get('code') ?? '');
-        codes.delete(form.get('code') ?? '');
-        if (!code || code.expiresAt <= seconds(now()))
-          throw new OAuthError('invalid_grant', 'The code is unknown, used or expired');
-        if (form.get('redirect_uri') !== code.redirectUri)
-          throw new OAuthError(
-            'invalid_grant',
-            'redirect_uri differs from the authorization request',
-          );
-        const verifier = form.get('code_verifier') ?? '';
-        if (
-          !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) ||
-          !sameText(s256(verifier), code.codeChallenge)
-        )
-          throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-        const scopes = userScopes(code.username, code.scopes);
-        return sendJson(
-          res,
-          200,
-          await tokensFor(userPrincipal(code.username), client, scopes, {
-            idToken: scopes.includes('openid'),
-            refresh: true,
-            nonce: code.nonce,
-          }),
-        );
-      }
-      if (grantType === 'refresh_token') {
-        const token = form.get('refresh_token') ?? '';
-        const grant = readRefreshToken(state, token, now());
-        if (!grant || grant.clientId !== client || revoked.has(token))
-          throw new OAuthError('invalid_grant', 'The refresh token is invalid, revoked or expired');
-        // As Cognito does by default, a refresh returns new access and ID tokens only.
-        const scopes = userScopes(grant.username, grant.scopes);
-        return sendJson(
-          res,
-          200,
-          await tokensFor(userPrincipal(grant.username), client, scopes, {
-            idToken: scopes.includes('openid'),
-          }),
-        );
-      }
-      throw new OAuthError('unsupported_grant_type', 'grant_type is not supported');
+      sendJson(res, 200, await grantTokens(form, client, grants));
     },
     'POST /oauth2/revoke': async (req, res) => {
       const form = await readForm(req);
