@@ -15,6 +15,8 @@ let server: Server;
 let origin: string;
 let identity: LocalIdentity;
 let authorize: JwtAuthorizer;
+/** How far the provider's clock is ahead of real time. */
+let clockAheadMs = 0;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'local-identity-'));
@@ -25,7 +27,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  identity = await createLocalIdentity({ issuer: `${origin}/auth`, dataDir, admins: ['root'] });
+  identity = await createLocalIdentity({
+    issuer: `${origin}/auth`,
+    dataDir,
+    admins: ['root'],
+    now: () => new Date(Date.now() + clockAheadMs),
+  });
   authorize = createJwtAuthorizer({
     issuer: identity.issuer,
     audience: identity.audience,
@@ -244,6 +251,24 @@ describe('local OpenID provider', () => {
       });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+  });
+
+  it('refuses a code exchanged more than five minutes after sign-in', async () => {
+    const { verifier, challenge } = pkce();
+    const { location } = await signIn('erin', challenge);
+    clockAheadMs = 5 * 60 * 1000 + 1000;
+    try {
+      const response = await tokenRequest({
+        grant_type: 'authorization_code',
+        client_id: identity.dashboardClientId,
+        code: location.searchParams.get('code') ?? '',
+        redirect_uri: CALLBACK(),
+        code_verifier: verifier,
+      });
+      expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+    } finally {
+      clockAheadMs = 0;
     }
   });
 
