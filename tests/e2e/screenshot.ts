@@ -1,6 +1,6 @@
 /**
  * Saves a screenshot of the dashboard with tasks in every status:
- *   npx tsx tests/e2e/screenshot.ts [file=docs/dashboard.png] [width=1280]
+ *   npm run screenshot -- [file=docs/dashboard.png] [width=1280]
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
