@@ -6,8 +6,8 @@ const MAX_DELAY_MS = 2_000;
 /**
  * The SDK's standard retries (its own error classification, exponential backoff with full
  * jitter) without the client-wide retry quota. That quota (500 tokens, 14 per retry) is
- * shared by every call of one client, so a burst of ~36 timeouts among concurrent calls
- * empties it and the next timeouts fail at their first attempt, whatever maxAttempts says.
+ * shared by every call of one client: 35 retries among concurrent calls empty it, and
+ * the next timeouts fail at their first attempt, whatever maxAttempts says.
  * One call still makes at most `maxAttempts` attempts.
  * Retry quota: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
