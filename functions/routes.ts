@@ -121,6 +121,7 @@ export const RESUME_FUNCTION = {
   entry: 'functions/worker/resume-tasks.ts',
   timeoutSeconds: 60,
   table: { indexes: ['Query'] },
+  workflow: 'start',
   everyMinutes: 5,
   /** Tasks younger than this are still being started by their create request. */
   stalledAfterSeconds: 120,
@@ -128,6 +129,7 @@ export const RESUME_FUNCTION = {
   entry: string;
   timeoutSeconds: number;
   table: TableAccess;
+  workflow: 'start';
   everyMinutes: number;
   stalledAfterSeconds: number;
 };

@@ -30,11 +30,8 @@ export class TaskNotFoundError extends ClientError {
 
 /** A client asked to change a task that has already ended (409). */
 export class TaskAlreadyFinishedError extends ClientError {
-  readonly status: TaskStatus;
-
   constructor(taskId: string, status: TaskStatus) {
     super(409, 'task_finished', `Task ${taskId} already finished with status ${status}`);
-    this.status = status;
   }
 }
 

@@ -3,7 +3,7 @@
 export const STATUSES = ['PENDING', 'RUNNING', 'SUCCESS', 'FAILURE', 'CANCELLED'] as const;
 export type TaskStatus = (typeof STATUSES)[number];
 
-export const ACTIVE_STATUSES: readonly TaskStatus[] = ['PENDING', 'RUNNING'];
+const ACTIVE_STATUSES: readonly TaskStatus[] = ['PENDING', 'RUNNING'];
 
 export interface Task {
   task_id: string;
@@ -34,7 +34,7 @@ export const TRANSITIONS = {
 
 export type TransitionName = keyof typeof TRANSITIONS;
 
-export const CANCELLED_ERROR = 'Task was cancelled';
+const CANCELLED_ERROR = 'Task was cancelled';
 
 export function isStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
@@ -42,10 +42,6 @@ export function isStatus(value: unknown): value is TaskStatus {
 
 export function isFinished(status: TaskStatus): boolean {
   return !ACTIVE_STATUSES.includes(status);
-}
-
-export function canTransition(status: TaskStatus, name: TransitionName): boolean {
-  return (TRANSITIONS[name].from as readonly TaskStatus[]).includes(status);
 }
 
 export function newTask(fields: {

@@ -22,6 +22,7 @@ import {
   TRANSITIONS,
   type TransitionName,
 } from './model.ts';
+import { retriesWithoutQuota } from './retries.ts';
 import { TABLE_SCHEMA, TASK_KIND } from './schema.ts';
 
 const TASK_FIELDS = [
@@ -218,13 +219,17 @@ function toTask(item: Record<string, unknown>): Task {
   return task as unknown as Task;
 }
 
+const MAX_ATTEMPTS = 3;
+
 /**
  * Every call gives up after three attempts of at most 2 s each, so a database that
- * hangs turns into an error well inside the API functions' timeout.
+ * hangs turns into an error well inside the API functions' timeout. Timeouts, refused
+ * and reset connections are retried on every call, however many calls share the client.
  */
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
-    maxAttempts: 3,
+    maxAttempts: MAX_ATTEMPTS,
+    retryStrategy: retriesWithoutQuota(MAX_ATTEMPTS),
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
     ...config,
   });

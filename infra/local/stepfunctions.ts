@@ -31,11 +31,11 @@ interface Execution {
 }
 
 class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
+  readonly type: string;
+
+  constructor(type: string, message: string) {
     super(message);
+    this.type = type;
   }
 }
 
@@ -57,9 +57,11 @@ export interface EmulatorOptions {
 export class StepFunctionsEmulator {
   private readonly machine: StateMachine;
   private readonly executions = new Map<string, Execution>();
+  private readonly options: EmulatorOptions;
   private server?: Server;
 
-  constructor(private readonly options: EmulatorOptions) {
+  constructor(options: EmulatorOptions) {
+    this.options = options;
     this.machine = new StateMachine(JSON.parse(options.definition), {
       validationOptions: { checkArn: false },
     });

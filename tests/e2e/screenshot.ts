@@ -1,7 +1,7 @@
 /**
  * Saves screenshots of the dashboard with tasks in every status, light and dark, on a
  * wide screen (the whole page) and on a phone (its first screen):
- *   npx tsx tests/e2e/screenshot.ts [folder=docs]
+ *   npm run screenshot -- [folder=docs]
  * writes dashboard-light-wide.png, dashboard-dark-wide.png, dashboard-light-phone.png and
  * dashboard-dark-phone.png, and dashboard.png as a copy of the first.
  */

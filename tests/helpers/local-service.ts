@@ -30,7 +30,7 @@ export interface StartOptions {
 /** Starts `npm start`'s entry point on a free port with its own data directory. */
 export async function startLocalService(options: StartOptions = {}): Promise<LocalService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tasks-data-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+  const child = spawn(process.execPath, ['infra/local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

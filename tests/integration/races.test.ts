@@ -1,56 +1,188 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHandler as makeCancel } from '../../functions/api/cancel-task.ts';
+import { makeHandler as makeDelete } from '../../functions/api/delete-task.ts';
+import { TransitionRefusedError } from '../../functions/tasks/errors.ts';
+import { newTask, type TransitionName } from '../../functions/tasks/model.ts';
+import {
+  createTask,
+  documentClient,
+  getTask,
+  type TaskTable,
+  transitionTask,
+} from '../../functions/tasks/store.ts';
+import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from '../../infra/local/dynamodb.ts';
+import { context, httpEvent } from '../helpers/events.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { removeDataDir } from '../helpers/local-service.ts';
 
-const local = useLocalService();
-const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
+/*
+ * A client's cancel or delete racing the worker's writes, against DynamoDB Local, in each
+ * order chosen explicitly: the conditional writes must keep every order consistent.
+ */
 
-const statusOf = async (id: string) =>
-  (await api('GET', `/tasks/${id}/status`)).body?.status as string;
-const untilRunning = (id: string) =>
-  waitFor(async () => ((await statusOf(id)) === 'RUNNING' ? true : undefined), 20_000, 50);
+const dataDir = mkdtempSync(join(tmpdir(), 'tasks-races-'));
+let dynamodb: LocalDynamoDB;
+let table: TaskTable;
+/** The executions the handlers stopped, by ARN. */
+const stopped: string[] = [];
+const workflow = {
+  sfn: {
+    send: async (command: StopExecutionCommand) => stopped.push(command.input.executionArn ?? ''),
+  } as unknown as SFNClient,
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks',
+};
+const clock = fakeClock();
 
-describe('cancel racing the finish', () => {
-  it('ends every task either cancelled or succeeded, as the cancel answer said, and never changes it after', async () => {
-    const offsets = Array.from({ length: 30 }, (_, i) => 600 + i * 30);
-    const outcomes = await Promise.all(
-      offsets.map(async (offset) => {
-        const { body: task } = await api('POST', '/tasks', { input: { duration_seconds: 1 } });
-        await untilRunning(task.task_id);
-        await sleep(offset);
-        const cancel = await api('PATCH', `/tasks/${task.task_id}/status`, { status: 'CANCELLED' });
-        return { id: task.task_id as string, cancel };
-      }),
-    );
-    await sleep(1500);
-    for (const { id, cancel } of outcomes) {
-      const final = await statusOf(id);
-      if (cancel.status === 200) {
-        expect(final).toBe('CANCELLED');
+beforeAll(async () => {
+  dynamodb = await startDynamoDBLocal(dataDir);
+  await dynamodb.ready();
+  await ensureTable(dynamodb.endpoint, 'tasks');
+  table = {
+    db: documentClient({ endpoint: dynamodb.endpoint }),
+    name: 'tasks',
+    retentionSeconds: 86_400,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  table?.db.destroy();
+  await dynamodb?.stop();
+  removeDataDir(dataDir);
+});
+
+/** A task the worker has started, as the table holds it while it runs. */
+async function runningTask(): Promise<string> {
+  const taskId = ulid();
+  const input = { duration_seconds: 1 };
+  await createTask(
+    table,
+    newTask({ taskId, name: null, type: 'simulate', input, now: clock.now() }),
+  );
+  await transitionTask(
+    table,
+    taskId,
+    'start',
+    { started_at: clock.now().toISOString() },
+    clock.now(),
+  );
+  return taskId;
+}
+
+interface HttpAnswer {
+  statusCode: number;
+  body: { status?: string; code?: string; error?: string };
+}
+
+async function cancel(taskId: string): Promise<HttpAnswer> {
+  const event = httpEvent({
+    method: 'PATCH',
+    path: `/tasks/${taskId}/status`,
+    id: taskId,
+    body: JSON.stringify({ status: 'CANCELLED' }),
+  });
+  const answer = (await makeCancel({ table, workflow, clock })(event, context)) as Exclude<
+    APIGatewayProxyResultV2,
+    string
+  >;
+  return { statusCode: answer.statusCode ?? 0, body: JSON.parse(answer.body ?? '{}') };
+}
+
+async function remove(taskId: string): Promise<number> {
+  const event = httpEvent({ method: 'DELETE', path: `/tasks/${taskId}`, id: taskId });
+  const answer = (await makeDelete({ table, workflow })(event, context)) as { statusCode: number };
+  return answer.statusCode;
+}
+
+/** One of the worker's writes; whether the table applied it or refused it. */
+async function workerWrite(
+  taskId: string,
+  name: Exclude<TransitionName, 'fail' | 'cancel'>,
+): Promise<'applied' | 'refused'> {
+  const changes = {
+    start: { started_at: clock.now().toISOString() },
+    progress: { progress: 50 },
+    succeed: { progress: 100, result: { done: true } },
+  }[name];
+  try {
+    await transitionTask(table, taskId, name, changes, clock.now());
+    return 'applied';
+  } catch (error) {
+    if (error instanceof TransitionRefusedError) return 'refused';
+    throw error;
+  }
+}
+
+describe('a cancel and the worker finishing the same task', () => {
+  it('cancel first: the cancel answers 200, the finishing write is refused, the task stays CANCELLED', async () => {
+    const taskId = await runningTask();
+    const cancelled = await cancel(taskId);
+    expect(cancelled).toMatchObject({ statusCode: 200, body: { status: 'CANCELLED' } });
+    expect(stopped.at(-1)).toMatch(new RegExp(`:execution:tasks:${taskId}$`));
+    expect(await workerWrite(taskId, 'succeed')).toBe('refused');
+    const final = await getTask(table, taskId);
+    expect(final?.status).toBe('CANCELLED');
+    expect(final?.result).toBeUndefined();
+  });
+
+  it('finish first: the cancel answers 409 naming SUCCESS, and the task stays SUCCESS', async () => {
+    const taskId = await runningTask();
+    expect(await workerWrite(taskId, 'succeed')).toBe('applied');
+    const refused = await cancel(taskId);
+    expect(refused).toMatchObject({ statusCode: 409, body: { code: 'task_finished' } });
+    expect(refused.body.error).toContain('SUCCESS');
+    expect((await getTask(table, taskId))?.status).toBe('SUCCESS');
+  });
+
+  it('at the same moment: exactly one wins, and the answer and the task agree on which', async () => {
+    for (let round = 0; round < 10; round++) {
+      const taskId = await runningTask();
+      const [cancelled, finished] = await Promise.all([
+        cancel(taskId),
+        workerWrite(taskId, 'succeed'),
+      ]);
+      const final = (await getTask(table, taskId))?.status;
+      if (cancelled.statusCode === 200) {
+        expect([finished, final]).toEqual(['refused', 'CANCELLED']);
       } else {
-        expect(cancel.status).toBe(409);
-        expect(cancel.body.error).toContain('SUCCESS');
-        expect(final).toBe('SUCCESS');
+        expect([cancelled.statusCode, finished, final]).toEqual([409, 'applied', 'SUCCESS']);
       }
     }
-    const codes = new Set(outcomes.map((o) => o.cancel.status));
-    expect(codes).toEqual(new Set([200, 409]));
   });
 });
 
-describe('delete during a run', () => {
-  it('never resurrects a deleted task, whenever the delete lands', async () => {
-    const ids = await Promise.all(
-      Array.from({ length: 12 }, async (_, i) => {
-        const { body: task } = await api('POST', '/tasks', { input: { duration_seconds: 1 } });
-        await sleep(i * 100);
-        expect((await api('DELETE', `/tasks/${task.task_id}`)).status).toBe(200);
-        return task.task_id as string;
-      }),
+describe('a delete and the worker writing the same task', () => {
+  it.each(['progress', 'succeed'] as const)(
+    'delete first: the %s write is refused and never brings the task back',
+    async (name) => {
+      const taskId = await runningTask();
+      expect(await remove(taskId)).toBe(200);
+      expect(await workerWrite(taskId, name)).toBe('refused');
+      expect(await getTask(table, taskId)).toBeUndefined();
+    },
+  );
+
+  it('delete first: a late start of the execution is refused too', async () => {
+    const taskId = ulid();
+    const input = { duration_seconds: 1 };
+    await createTask(
+      table,
+      newTask({ taskId, name: null, type: 'simulate', input, now: clock.now() }),
     );
-    await sleep(2000);
-    for (const id of ids) expect((await api('GET', `/tasks/${id}/status`)).status).toBe(404);
-    const { body: listed } = await api('GET', '/tasks?limit=100');
-    expect(listed.filter((t: { task_id: string }) => ids.includes(t.task_id))).toEqual([]);
+    expect(await remove(taskId)).toBe(200);
+    expect(await workerWrite(taskId, 'start')).toBe('refused');
+    expect(await getTask(table, taskId)).toBeUndefined();
+  });
+
+  it('write first: the delete answers 200 and the task is gone', async () => {
+    const taskId = await runningTask();
+    expect(await workerWrite(taskId, 'progress')).toBe('applied');
+    expect(await remove(taskId)).toBe(200);
+    expect(await getTask(table, taskId)).toBeUndefined();
   });
 });

@@ -62,9 +62,12 @@ const packageJson = JSON.parse(read('package.json')) as {
   dependencies: Record<string, string>;
 };
 
-/** Every file `npm start` loads: its imports, the handlers it imports by path, and web/. */
+/**
+ * Every file `npm start` loads: package.json (its "type"), the imports of the entry point,
+ * the handlers it imports by path, and web/. Node's type stripping reads no tsconfig.json.
+ */
 function localModeFiles(): Set<string> {
-  const files = new Set(['package.json', 'tsconfig.json']);
+  const files = new Set(['package.json']);
   const queue = [
     'infra/local/main.ts',
     ...ROUTES.map((route) => route.entry),
@@ -141,6 +144,11 @@ describe('Dockerfile.local', () => {
     expect(command.join(' ')).toBe(start);
   });
 
+  it('runs the TypeScript entry point with Node alone, no loader or build step', () => {
+    expect(command).toEqual(['node', 'infra/local/main.ts']);
+    expect(Object.keys(packageJson.dependencies)).not.toContain('tsx');
+  });
+
   it('copies every file local mode loads to the same path, and .dockerignore keeps none out', () => {
     const ignored = read('.dockerignore').split('\n').filter(Boolean);
     const isIgnored = (file: string) =>
@@ -155,7 +163,7 @@ describe('Dockerfile.local', () => {
   });
 
   it('needs at run time only packages listed in "dependencies"', () => {
-    const needed = [...runtimePackages(localModeFiles()), 'tsx'];
+    const needed = [...runtimePackages(localModeFiles())];
     expect(needed.filter((name) => !(name in packageJson.dependencies))).toEqual([]);
   });
 

@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canTransition,
   isFinished,
   newTask,
   resultView,
   STATUSES,
   type Task,
+  type TaskStatus,
+  TRANSITIONS,
+  type TransitionName,
 } from '../../functions/tasks/model.ts';
 
 const task = (fields: Partial<Task>): Task => ({
   ...newTask({ taskId: 'T1', name: null, type: 'simulate', input: {}, now: new Date(0) }),
   ...fields,
 });
+
+/** The statuses a transition may leave: the store's write is conditioned on them. */
+const leaves = (name: TransitionName): readonly TaskStatus[] => TRANSITIONS[name].from;
 
 describe('task model', () => {
   it('creates tasks PENDING with zero progress and no start or finish time', () => {
@@ -32,21 +37,26 @@ describe('task model', () => {
   });
 
   it('lets only active tasks be cancelled or failed', () => {
-    for (const status of STATUSES) {
-      expect(canTransition(status, 'cancel')).toBe(!isFinished(status));
-      expect(canTransition(status, 'fail')).toBe(!isFinished(status));
-    }
+    const active = STATUSES.filter((status) => !isFinished(status));
+    expect(active).toEqual(['PENDING', 'RUNNING']);
+    expect(leaves('cancel')).toEqual(active);
+    expect(leaves('fail')).toEqual(active);
   });
 
-  it('never lets a finished task start, progress or succeed', () => {
-    for (const status of ['SUCCESS', 'FAILURE', 'CANCELLED'] as const) {
-      for (const name of ['start', 'progress', 'succeed'] as const)
-        expect(canTransition(status, name)).toBe(false);
-    }
+  it('never lets a transition leave a finished task', () => {
+    for (const name of Object.keys(TRANSITIONS) as TransitionName[])
+      expect(leaves(name).filter(isFinished), name).toEqual([]);
   });
 
-  it('succeeds only from RUNNING', () => {
-    expect(STATUSES.filter((s) => canTransition(s, 'succeed'))).toEqual(['RUNNING']);
+  it('starts only from PENDING, and progresses and succeeds only from RUNNING', () => {
+    expect(leaves('start')).toEqual(['PENDING']);
+    expect(leaves('progress')).toEqual(['RUNNING']);
+    expect(leaves('succeed')).toEqual(['RUNNING']);
+  });
+
+  it('ends every transition but start and progress in a finished status', () => {
+    const finishing = Object.entries(TRANSITIONS).filter(([, { to }]) => isFinished(to));
+    expect(finishing.map(([name]) => name).sort()).toEqual(['cancel', 'fail', 'succeed']);
   });
 
   it('shows the result, the error, or the progress depending on status', () => {
