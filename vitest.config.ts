@@ -12,8 +12,6 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      TABLE_NAME: 'tasks-test',
-      STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test',
     },
   },
 });
