@@ -104,20 +104,30 @@ export const WORKFLOW_FUNCTIONS = {
 export const WORK_SLICE_SECONDS = 60;
 
 /**
- * Starts the workflow again for tasks left PENDING (the create handler stopped between
- * saving the task and starting its execution); scheduled in AWS, run at start-up locally.
+ * The reconciler: brings every unfinished task back to one running execution (PENDING tasks
+ * never started, RUNNING tasks whose execution ended with the task unfinished). Scheduled in
+ * AWS; local mode runs it at start-up and then every `localEverySeconds`.
  */
 export const RESUME_FUNCTION = {
   entry: 'functions/worker/resume-tasks.ts',
   timeoutSeconds: 60,
-  table: { indexes: ['Query'] },
-  everyMinutes: 5,
-  /** Tasks younger than this are still being started by their create request. */
+  /** Lists unfinished tasks; reads one before restarting it; records those it gives up on. */
+  table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+  /** Starts executions and reads whether they still run. */
+  workflow: ['StartExecution', 'DescribeExecution'],
+  everyMinutes: 2,
+  localEverySeconds: 30,
+  /**
+   * Tasks younger than this are still being started by their create request, and executions
+   * that ended more recently are still having their failure recorded.
+   */
   stalledAfterSeconds: 120,
 } as const satisfies {
   entry: string;
   timeoutSeconds: number;
   table: TableAccess;
+  workflow: readonly ('StartExecution' | 'DescribeExecution')[];
   everyMinutes: number;
+  localEverySeconds: number;
   stalledAfterSeconds: number;
 };

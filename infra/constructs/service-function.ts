@@ -144,6 +144,15 @@ export class ServiceFunction extends Construct {
 
   /** STATE_MACHINE_ARN, with permission to stop executions of that state machine, and only that. */
   allowStopExecution(workflow: StateMachine): this {
+    return this.allowOnExecutions(workflow, 'states:StopExecution');
+  }
+
+  /** STATE_MACHINE_ARN, with permission to describe executions of that state machine, and only that. */
+  allowDescribeExecution(workflow: StateMachine): this {
+    return this.allowOnExecutions(workflow, 'states:DescribeExecution');
+  }
+
+  private allowOnExecutions(workflow: StateMachine, action: string): this {
     this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
     const executions = Stack.of(this).formatArn({
       service: 'states',
@@ -152,7 +161,7 @@ export class ServiceFunction extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+      new PolicyStatement({ actions: [action], resources: [executions] }),
     );
     acknowledgeWildcardResource(
       this.role,
