@@ -58,10 +58,10 @@ export interface EmulatorOptions {
   /** Where the line about each ended execution goes. */
   log?: (line: string) => void;
   /**
-   * Multiplies every duration in the definition (retry intervals and their caps, state
-   * timeouts, waits), so tests run the real retry policy in milliseconds; 1 when omitted.
+   * Multiplies the retriers' intervals and delay caps, so tests run the real retry policy
+   * in milliseconds; 1 when omitted. (State timeouts must stay whole seconds.)
    */
-  timeScale?: number;
+  retryTimeScale?: number;
 }
 
 /**
@@ -78,11 +78,7 @@ export class StepFunctionsEmulator {
 
   constructor(options: EmulatorOptions) {
     this.options = options;
-    const definition = JSON.parse(options.definition) as AslDefinition;
-    scaleDurations(definition, options.timeScale ?? 1);
-    this.machine = new StateMachine(definition as never, {
-      validationOptions: { checkArn: false },
-    });
+    this.machine = machineFor(options.definition, options.retryTimeScale ?? 1);
   }
 
   /**
@@ -298,6 +294,21 @@ export class StepFunctionsEmulator {
   }
 }
 
+/** Validating a definition takes about a second; a machine holds no state between runs. */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(text: string, retryTimeScale: number): StateMachine {
+  const key = `${retryTimeScale}\n${text}`;
+  let machine = machines.get(key);
+  if (!machine) {
+    const definition = JSON.parse(text) as AslDefinition;
+    scaleRetryIntervals(definition, retryTimeScale);
+    machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    machines.set(key, machine);
+  }
+  return machine;
+}
+
 /** The error Step Functions sees when a function throws `error`. */
 function lambdaFunctionError(error: unknown): Error {
   const thrown = error instanceof Error ? error : new Error(String(error));
@@ -319,17 +330,12 @@ interface AslRetrier {
 }
 
 interface AslDefinition {
-  States: Record<
-    string,
-    { Type: string; TimeoutSeconds?: number; Seconds?: number; Retry?: AslRetrier[] }
-  >;
+  States: Record<string, { Retry?: AslRetrier[] }>;
 }
 
-function scaleDurations(definition: AslDefinition, scale: number): void {
+function scaleRetryIntervals(definition: AslDefinition, scale: number): void {
   if (scale === 1) return;
   for (const state of Object.values(definition.States)) {
-    if (state.TimeoutSeconds !== undefined) state.TimeoutSeconds *= scale;
-    if (state.Type === 'Wait' && state.Seconds !== undefined) state.Seconds *= scale;
     for (const retrier of state.Retry ?? []) {
       // One second is the interval Step Functions uses when none is given.
       retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
