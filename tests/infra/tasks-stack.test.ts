@@ -201,7 +201,7 @@ describe('permissions', () => {
       Health: { items: ['GetItem'] },
       Work: { items: ['GetItem', 'UpdateItem'] },
       RecordFailure: { items: ['UpdateItem'] },
-      ResumeTasks: { indexes: ['Query'] },
+      ResumeTasks: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
     });
     const table = { 'Fn::GetAtt': [logicalId(stack.tasks.table), 'Arn'] };
     const indexes = { 'Fn::Join': ['', [table, '/index/*']] };
@@ -230,13 +230,7 @@ describe('permissions', () => {
         ([, access]) => !access.items?.some((action) => writes.includes(`dynamodb:${action}`)),
       )
       .map(([name]) => name);
-    expect(readOnly.sort()).toEqual([
-      'GetTaskResult',
-      'GetTaskStatus',
-      'Health',
-      'ListTasks',
-      'ResumeTasks',
-    ]);
+    expect(readOnly.sort()).toEqual(['GetTaskResult', 'GetTaskStatus', 'Health', 'ListTasks']);
     for (const name of readOnly) {
       const actions = statementsOfRole(template, logicalId(functionNamed(name).role)).flatMap(
         actionsOf,
@@ -260,28 +254,41 @@ describe('permissions', () => {
   });
 
   it("let only cancel and delete stop executions, only the state machine's own", () => {
-    const executions = {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':states:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          ':execution:',
-          { 'Fn::GetAtt': [logicalId(stack.workflow.stateMachine), 'Name'] },
-          ':*',
-        ],
-      ],
-    };
     for (const route of ROUTES) {
       const stops = roleStatements(route.name).filter((s) =>
         actionsOf(s).includes('states:StopExecution'),
       );
-      expect(stops.map((s) => s.Resource)).toEqual(route.workflow === 'stop' ? [executions] : []);
+      expect(stops.map((s) => s.Resource)).toEqual(route.workflow === 'stop' ? [executions()] : []);
     }
+  });
+
+  it("let only the reconciler describe executions, only the state machine's own", () => {
+    for (const name of Object.keys(declaredTableAccess())) {
+      const describes = statementsOfRole(template, logicalId(functionNamed(name).role)).filter(
+        (s) => actionsOf(s).includes('states:DescribeExecution'),
+      );
+      expect(
+        describes.map((s) => s.Resource),
+        name,
+      ).toEqual(name === 'ResumeTasks' ? [executions()] : []);
+    }
+  });
+
+  const executions = () => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':execution:',
+        { 'Fn::GetAtt': [logicalId(stack.workflow.stateMachine), 'Name'] },
+        ':*',
+      ],
+    ],
   });
 
   it('let the state machine invoke exactly the worker and the failure recorder', () => {
@@ -396,7 +403,7 @@ describe('net for executions that end badly', () => {
     ]);
   });
 
-  it('gives RecordFailure the task id (the execution name) and a failure naming the status', () => {
+  it('gives RecordFailure the execution name (whose task it finds) and a failure naming the status', () => {
     const event = {
       source: 'aws.states',
       'detail-type': 'Step Functions Execution Status Change',
@@ -407,6 +414,7 @@ describe('net for executions that end badly', () => {
     );
     expect(input).toEqual({
       task_id: '01JTASK',
+      execution: '01JTASK',
       failure: {
         Error: 'ExecutionTIMED_OUT',
         Cause: 'The workflow execution ended TIMED_OUT',
