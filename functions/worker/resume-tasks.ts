@@ -37,9 +37,9 @@ export type Reconciled =
   | 'running'
   /** It had no execution: one was started. */
   | 'started'
-  /** Its execution had ended with the task unfinished: one was started under a new name. */
+  /** Its execution succeeded with the task unfinished: one was started under a new name. */
   | 'restarted'
-  /** Every name it may run under was used up: it was recorded as FAILURE. */
+  /** Its execution ended badly, or every name it may run under was used: FAILURE recorded. */
   | 'failed'
   /** It ended meanwhile. */
   | 'ended';
@@ -47,10 +47,16 @@ export type Reconciled =
 export type Sweep = Record<Reconciled | 'errors', string[]>;
 
 /**
- * Brings every unfinished task back to having exactly one running execution: PENDING tasks
- * whose create request never started one, RUNNING tasks whose execution ended (all of its
- * failure recordings lost) or never existed (local mode after a restart). RUNNING first,
- * since a PENDING task started first would be RUNNING by then.
+ * Brings every unfinished task back to having exactly one running execution, or to the end
+ * its workflow decided:
+ * - no execution (a create request that stopped before starting it; local mode after a
+ *   restart, the emulator keeping nothing): start it;
+ * - an execution that failed, timed out or was aborted: the workflow gave up on the task, so
+ *   record the FAILURE its Catch and the ended-badly rule should have recorded (both can fail
+ *   while the table is down); the same outcome whichever of them gets there first;
+ * - an execution that succeeded with the task unfinished (nothing decided its end): start
+ *   it again under the next name, since Standard keeps a used name for 90 days.
+ * RUNNING tasks first, since a PENDING task started first would be RUNNING by then.
  */
 export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Promise<Sweep> {
   const sweep: Sweep = {
@@ -89,7 +95,7 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
 
 /**
  * How many times a task's execution may be started again under a new name. A task whose
- * executions keep ending without recording anything is failing for a reason of ours that
+ * executions keep succeeding without ending it is failing for a reason of ours that
  * restarting does not cure.
  */
 export const MAX_RESTARTS = 3;
@@ -109,15 +115,30 @@ async function reconcileTask(
     }
     if (execution.status === 'RUNNING') return 'running';
     if (!execution.stopDate || execution.stopDate >= endedBefore) return 'running';
+    if (execution.status !== 'SUCCEEDED') {
+      return recordFailure(table, task, clock.now(), reference, {
+        reason: 'Its execution ended without the task recording an end',
+        execution: executionName(task.task_id, restart),
+        status: execution.status,
+      });
+    }
   }
+  return recordFailure(table, task, clock.now(), reference, {
+    reason: 'Every execution it was restarted in ended with the task unfinished',
+    restarts: MAX_RESTARTS,
+  });
+}
+
+async function recordFailure(
+  table: Deps['table'],
+  task: Task,
+  now: Date,
+  reference: string,
+  details: Record<string, unknown>,
+): Promise<Reconciled> {
   try {
-    const error = couldNotComplete(reference);
-    await transitionTask(table, task.task_id, 'fail', { error }, clock.now());
-    logger.error('Task failed: every execution it was restarted in ended', {
-      task_id: task.task_id,
-      reference,
-      restarts: MAX_RESTARTS,
-    });
+    await transitionTask(table, task.task_id, 'fail', { error: couldNotComplete(reference) }, now);
+    logger.error('Task failed', { task_id: task.task_id, reference, ...details });
     return 'failed';
   } catch (caught) {
     if (caught instanceof TransitionRefusedError) return 'ended';

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -91,10 +92,10 @@ describe('reconciling stuck tasks', () => {
     expect(started()).toEqual(['T1']);
   });
 
-  it('restarts under a new name a task whose execution ended while it was unfinished', async () => {
+  it('restarts under a new name a task whose execution succeeded while it was unfinished', async () => {
     listing('RUNNING', [stored('T1', 'RUNNING')]);
-    execution('T1', 'FAILED', 10);
-    execution('T1-r1', 'ABORTED', 12);
+    execution('T1', 'SUCCEEDED', 10);
+    execution('T1-r1', 'SUCCEEDED', 12);
     db.on(GetCommand).resolves({ Item: stored('T1', 'RUNNING') });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.restarted).toEqual(['T1']);
@@ -102,6 +103,33 @@ describe('reconciling stuck tasks', () => {
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input).toBe(
       '{"task_id":"T1"}',
     );
+  });
+
+  it.each(['FAILED', 'TIMED_OUT', 'ABORTED'] as const)(
+    'records the FAILURE, with a reference, that an execution which ended %s left unrecorded',
+    async (status) => {
+      listing('RUNNING', [stored('T1', 'RUNNING')]);
+      execution('T1', status, 10);
+      db.on(UpdateCommand).resolves({ Attributes: stored('T1', 'FAILURE') });
+      const sweep = await reconcileTasks(deps, options);
+      expect(sweep.failed).toEqual(['T1']);
+      expect(started()).toEqual([]);
+      expect(
+        db.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
+      ).toMatchObject({
+        ':status': 'FAILURE',
+        ':error': 'The task could not be completed (reference REF)',
+      });
+    },
+  );
+
+  it('leaves a task whose failure was recorded meanwhile as it is', async () => {
+    listing('PENDING', [stored('T1', 'PENDING')]);
+    execution('T1', 'FAILED', 10);
+    db.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({ message: 'refused', $metadata: {} }),
+    );
+    expect((await reconcileTasks(deps, options)).ended).toEqual(['T1']);
   });
 
   it('leaves an execution that ended moments ago to the failure recording that follows it', async () => {
@@ -121,20 +149,14 @@ describe('reconciling stuck tasks', () => {
     expect(started()).toEqual([]);
   });
 
-  it(`records FAILURE, with a reference, once ${MAX_RESTARTS} restarts have all ended`, async () => {
+  it(`records FAILURE once ${MAX_RESTARTS} restarts have all ended with the task unfinished`, async () => {
     listing('RUNNING', [stored('T1', 'RUNNING')]);
-    execution('T1', 'FAILED', 1);
-    for (let n = 1; n <= MAX_RESTARTS; n++) execution(`T1-r${n}`, 'FAILED', 1 + n);
+    execution('T1', 'SUCCEEDED', 1);
+    for (let n = 1; n <= MAX_RESTARTS; n++) execution(`T1-r${n}`, 'SUCCEEDED', 1 + n);
     db.on(UpdateCommand).resolves({ Attributes: stored('T1', 'FAILURE') });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.failed).toEqual(['T1']);
     expect(started()).toEqual([]);
-    expect(
-      db.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
-    ).toMatchObject({
-      ':status': 'FAILURE',
-      ':error': 'The task could not be completed (reference REF)',
-    });
   });
 
   it('counts a start that lost a race for the name as running', async () => {
