@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { executionArnOf, type TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
 import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
@@ -25,6 +25,8 @@ import {
   reconcileTasks,
 } from '../../functions/worker/resume-tasks.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
+import { startLocalReconciler } from '../../infra/local/reconciler.ts';
+import type { EndedBadlyHook, StepFunctionsEmulator } from '../../infra/local/stepfunctions.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
@@ -205,5 +207,61 @@ describe('the scheduled sweep', () => {
     const result = await makeHandler(deps)({}, lambdaContext('ResumeTasks', 60_000));
     expect(result).toMatchObject({ started: 1, restarted: 0, failed: 0, errors: 0 });
     expect(started()).toEqual(['T1']);
+  });
+});
+
+describe('the local reconciler', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const startLocal = async () => {
+    const hooks: EndedBadlyHook[] = [];
+    const emulator = {
+      onExecutionEndedBadly: (hook: EndedBadlyHook) => hooks.push(hook),
+    } as unknown as StepFunctionsEmulator;
+    const recorded: unknown[] = [];
+    const reconciler = await startLocalReconciler({
+      emulator,
+      recordFailure: {
+        handler: async (event) => {
+          recorded.push(event);
+        },
+        timeoutMs: 30_000,
+      },
+      everySeconds: 30,
+      deps,
+    });
+    return { hooks, recorded, reconciler };
+  };
+
+  it('starts every unfinished task at start-up, however young, then sweeps periodically', async () => {
+    vi.useFakeTimers();
+    listing('PENDING', [stored('T1', 'PENDING', 29)]);
+    const { reconciler } = await startLocal();
+    expect(reconciler.firstSweep.started).toEqual(['T1']);
+    sfn.reset();
+    sfn.on(StartExecutionCommand).resolves({});
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    listing('PENDING', [stored('T2', 'PENDING', 10), stored('T3', 'PENDING', 29)]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    // Later sweeps leave tasks younger than a create request can take.
+    expect(started()).toEqual(['T2']);
+    await reconciler.stop();
+  });
+
+  it('sends executions that ended badly to RecordFailure as the EventBridge rule does', async () => {
+    const { hooks, recorded, reconciler } = await startLocal();
+    await hooks[0]?.({ name: 'T1-r1', status: 'FAILED', error: 'TaskFailed' });
+    expect(recorded).toEqual([
+      {
+        task_id: 'T1-r1',
+        execution: 'T1-r1',
+        failure: { Error: 'ExecutionFAILED', Cause: 'The workflow execution ended FAILED' },
+      },
+    ]);
+    await reconciler.stop();
   });
 });
