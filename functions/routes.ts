@@ -8,6 +8,9 @@ export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 /** A DynamoDB action on the table's indexes. */
 export type IndexAction = 'Query';
 
+/** A Step Functions action on this state machine's executions. */
+export type WorkflowAction = 'StartExecution' | 'StopExecution' | 'DescribeExecution';
+
 /** Exactly the DynamoDB actions a handler calls (directly or through the store), and where. */
 export interface TableAccess {
   items?: readonly ItemAction[];
@@ -25,7 +28,7 @@ export interface Route {
   /** The table access the handler needs, and no more. */
   table: TableAccess;
   /** What the handler may do to workflow executions. */
-  workflow?: 'start' | 'stop';
+  workflow?: readonly WorkflowAction[];
 }
 
 export const ROUTES: readonly Route[] = [
@@ -35,7 +38,7 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks',
     entry: 'functions/api/create-task.ts',
     table: { items: ['PutItem', 'UpdateItem'] },
-    workflow: 'start',
+    workflow: ['StartExecution'],
   },
   {
     name: 'ListTasks',
@@ -57,7 +60,7 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
     table: { items: ['UpdateItem'] },
-    workflow: 'stop',
+    workflow: ['StopExecution'],
   },
   {
     name: 'GetTaskResult',
@@ -72,7 +75,7 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
     table: { items: ['DeleteItem'] },
-    workflow: 'stop',
+    workflow: ['StopExecution'],
   },
   {
     name: 'Health',
@@ -114,22 +117,30 @@ export const WORKFLOW_FUNCTIONS = {
 export const WORK_SLICE_SECONDS = 60;
 
 /**
- * Starts the workflow again for tasks left PENDING (the create handler stopped between
- * saving the task and starting its execution); scheduled in AWS, run at start-up locally.
+ * The reconciler: brings every unfinished task back to one running execution (PENDING tasks
+ * never started, RUNNING tasks whose execution ended with the task unfinished). Scheduled in
+ * AWS; local mode runs it at start-up and then every `localEverySeconds`.
  */
 export const RESUME_FUNCTION = {
   entry: 'functions/worker/resume-tasks.ts',
   timeoutSeconds: 60,
-  table: { indexes: ['Query'] },
-  workflow: 'start',
-  everyMinutes: 5,
-  /** Tasks younger than this are still being started by their create request. */
+  /** Lists unfinished tasks; reads one before restarting it; records those it gives up on. */
+  table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+  /** Starts executions and reads whether they still run. */
+  workflow: ['StartExecution', 'DescribeExecution'],
+  everyMinutes: 2,
+  localEverySeconds: 30,
+  /**
+   * Tasks younger than this are still being started by their create request, and executions
+   * that ended more recently are still having their failure recorded.
+   */
   stalledAfterSeconds: 120,
 } as const satisfies {
   entry: string;
   timeoutSeconds: number;
   table: TableAccess;
-  workflow: 'start';
+  workflow: readonly WorkflowAction[];
   everyMinutes: number;
+  localEverySeconds: number;
   stalledAfterSeconds: number;
 };

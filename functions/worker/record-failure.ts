@@ -1,44 +1,76 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
+import { taskIdOfExecution } from '../tasks/launcher.ts';
 import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { couldNotComplete } from './failure-message.ts';
 
 export interface RecordFailureInput {
+  /** The task, or (from the rule for executions that ended badly) the execution's name. */
   task_id: string;
+  /** The execution that gave up, for the logs. */
+  execution?: string;
   /** What the workflow's Catch caught: the error name and its cause. */
   failure?: { Error?: string; Cause?: string };
 }
 
-/** The message a person reads: the Lambda error's own message when the cause carries one. */
-export function describeFailure(failure: RecordFailureInput['failure']): string {
-  const name = failure?.Error ?? 'Error';
-  let message = failure?.Cause ?? '';
+/**
+ * What went wrong, for the logs only: the error name and, when the cause is a Lambda
+ * error (JSON with `errorType` and `errorMessage`), its message.
+ */
+export function describeFailure(failure: RecordFailureInput['failure']): {
+  error: string;
+  cause: string;
+} {
+  const error = failure?.Error ?? 'Error';
+  let cause = failure?.Cause ?? '';
   try {
-    const cause = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof cause.errorMessage === 'string') message = cause.errorMessage;
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') cause = parsed.errorMessage;
   } catch {
     // The cause is plain text.
   }
-  return `The worker failed: ${message ? `${name}: ${message}` : name}`.slice(0, 1000);
+  return { error, cause: cause.slice(0, 2000) };
 }
 
-/** Marks a task FAILURE after the workflow gave up on it, unless it already ended. */
+/**
+ * Marks a task FAILURE after the workflow gave up on it, unless it already ended. The task's
+ * own failures are recorded by the worker, so whatever arrives here is a failure of ours: the
+ * task shows a reference (this invocation's request id) and the details go to the log.
+ */
 export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'clock'>) {
-  return middy(async ({ task_id, failure }: RecordFailureInput) => {
-    logger.appendKeys({ task_id });
-    const error = describeFailure(failure);
-    try {
-      await transitionTask(table, task_id, 'fail', { error }, clock.now());
-      logger.error('Task failed in the workflow', { reason: error });
-    } catch (caught) {
-      if (!(caught instanceof TransitionRefusedError)) throw caught;
-    }
-    return { task_id };
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(
+    async (
+      { task_id, execution, failure }: RecordFailureInput,
+      context: Pick<Context, 'awsRequestId'>,
+    ) => {
+      const taskId = taskIdOfExecution(task_id);
+      const reference = context.awsRequestId;
+      logger.appendKeys({ task_id: taskId });
+      try {
+        await transitionTask(
+          table,
+          taskId,
+          'fail',
+          { error: couldNotComplete(reference) },
+          clock.now(),
+        );
+        logger.error('Task failed in the workflow', {
+          reference,
+          execution: execution ?? task_id,
+          ...describeFailure(failure),
+        });
+      } catch (caught) {
+        if (!(caught instanceof TransitionRefusedError)) throw caught;
+      }
+      return { task_id: taskId };
+    },
+  ).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 export const handler = wiredAtFirstCall(() =>

@@ -1,52 +1,176 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { RESUME_FUNCTION } from '../routes.ts';
-import { startExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
-import type { TaskStatus } from '../tasks/model.ts';
-import { listTasks, tableFromEnvironment } from '../tasks/store.ts';
+import { TransitionRefusedError } from '../tasks/errors.ts';
+import {
+  describeExecution,
+  executionName,
+  startExecution,
+  workflowFromEnvironment,
+} from '../tasks/launcher.ts';
+import { isFinished, type Task, type TaskStatus } from '../tasks/model.ts';
+import { getTask, listTasks, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { couldNotComplete } from './failure-message.ts';
 
 type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
 
+export interface ReconcileOptions {
+  /** PENDING tasks created at or after this may still be being started by their create request. */
+  pendingBefore: Date;
+  /**
+   * Executions that ended at or after this are left to the failure recording that follows
+   * them (the workflow's own, or the rule for executions that ended badly).
+   */
+  endedBefore: Date;
+  /** Logged with the details of every failure the sweep records, and shown in the task. */
+  reference: string;
+}
+
+/** What the sweep did to a task. */
+export type Reconciled =
+  /** Its execution runs (or ended too recently to judge): nothing to do. */
+  | 'running'
+  /** It had no execution: one was started. */
+  | 'started'
+  /** Its execution succeeded with the task unfinished: one was started under a new name. */
+  | 'restarted'
+  /** Its execution ended badly, or every name it may run under was used: FAILURE recorded. */
+  | 'failed'
+  /** It ended meanwhile. */
+  | 'ended';
+
+export type Sweep = Record<Reconciled | 'errors', string[]>;
+
 /**
- * Starts the execution of every task in `statuses` created before `before`. Starting is
- * idempotent, so a task whose execution already runs is left as it is.
+ * Brings every unfinished task back to having exactly one running execution, or to the end
+ * its workflow decided:
+ * - no execution (a create request that stopped before starting it; local mode after a
+ *   restart, the emulator keeping nothing): start it;
+ * - an execution that failed, timed out or was aborted: the workflow gave up on the task, so
+ *   record the FAILURE its Catch and the ended-badly rule should have recorded (both can fail
+ *   while the table is down); the same outcome whichever of them gets there first;
+ * - an execution that succeeded with the task unfinished (nothing decided its end): start
+ *   it again under the next name, since Standard keeps a used name for 90 days.
+ * RUNNING tasks first, since a PENDING task started first would be RUNNING by then.
  */
-export async function resumeTasks(
-  { table, workflow }: Omit<Deps, 'clock'>,
-  statuses: readonly TaskStatus[],
-  before: Date,
-): Promise<string[]> {
-  const resumed = new Set<string>();
-  const cutoff = before.toISOString();
-  for (const status of statuses) {
+export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Promise<Sweep> {
+  const sweep: Sweep = {
+    running: [],
+    started: [],
+    restarted: [],
+    failed: [],
+    ended: [],
+    errors: [],
+  };
+  const seen = new Set<string>();
+  for (const status of ['RUNNING', 'PENDING'] as const satisfies TaskStatus[]) {
     let cursor: string | undefined;
     do {
-      const page = await listTasks(table, { status, limit: 100, ...(cursor && { cursor }) });
+      const page = await listTasks(deps.table, { status, limit: 100, ...(cursor && { cursor }) });
       for (const task of page.tasks) {
-        if (task.created_at >= cutoff || resumed.has(task.task_id)) continue;
-        await startExecution(workflow, task.task_id);
-        resumed.add(task.task_id);
+        if (seen.has(task.task_id)) continue;
+        seen.add(task.task_id);
+        if (status === 'PENDING' && task.created_at >= options.pendingBefore.toISOString())
+          continue;
+        try {
+          sweep[await reconcileTask(deps, task, options)].push(task.task_id);
+        } catch (error) {
+          logger.error('Could not reconcile a task', {
+            task_id: task.task_id,
+            error: error as Error,
+          });
+          sweep.errors.push(task.task_id);
+        }
       }
       cursor = page.cursor;
     } while (cursor);
   }
-  return [...resumed];
+  return sweep;
 }
 
-/** The scheduled sweep: PENDING tasks older than a create request can take. */
+/**
+ * How many times a task's execution may be started again under a new name. A task whose
+ * executions keep succeeding without ending it is failing for a reason of ours that
+ * restarting does not cure.
+ */
+export const MAX_RESTARTS = 3;
+
+async function reconcileTask(
+  { table, workflow, clock }: Deps,
+  task: Task,
+  { endedBefore, reference }: ReconcileOptions,
+): Promise<Reconciled> {
+  for (let restart = 0; restart <= MAX_RESTARTS; restart++) {
+    const execution = await describeExecution(workflow, executionName(task.task_id, restart));
+    if (!execution) {
+      if (restart > 0 && !(await isUnfinished(table, task.task_id))) return 'ended';
+      // A start that loses a race with another starter finds the name taken: that one runs.
+      if (!(await startExecution(workflow, task.task_id, restart))) return 'running';
+      return restart === 0 ? 'started' : 'restarted';
+    }
+    if (execution.status === 'RUNNING') return 'running';
+    if (!execution.stopDate || execution.stopDate >= endedBefore) return 'running';
+    if (execution.status !== 'SUCCEEDED') {
+      return recordFailure(table, task, clock.now(), reference, {
+        reason: 'Its execution ended without the task recording an end',
+        execution: executionName(task.task_id, restart),
+        status: execution.status,
+      });
+    }
+  }
+  return recordFailure(table, task, clock.now(), reference, {
+    reason: 'Every execution it was restarted in ended with the task unfinished',
+    restarts: MAX_RESTARTS,
+  });
+}
+
+async function recordFailure(
+  table: Deps['table'],
+  task: Task,
+  now: Date,
+  reference: string,
+  details: Record<string, unknown>,
+): Promise<Reconciled> {
+  try {
+    await transitionTask(table, task.task_id, 'fail', { error: couldNotComplete(reference) }, now);
+    logger.error('Task failed', { task_id: task.task_id, reference, ...details });
+    return 'failed';
+  } catch (caught) {
+    if (caught instanceof TransitionRefusedError) return 'ended';
+    throw caught;
+  }
+}
+
+async function isUnfinished(table: Deps['table'], taskId: string): Promise<boolean> {
+  const task = await getTask(table, taskId);
+  return task !== undefined && !isFinished(task.status);
+}
+
+/** The scheduled sweep; tasks and executions younger than a create request can take are left be. */
 export function makeHandler(deps: Deps) {
-  return middy(async () => {
+  return middy(async (_event: unknown, context: Pick<Context, 'awsRequestId'>) => {
     const before = new Date(
       deps.clock.now().getTime() - RESUME_FUNCTION.stalledAfterSeconds * 1000,
     );
-    const resumed = await resumeTasks(deps, ['PENDING'], before);
-    if (resumed.length > 0) logger.warn('Started stalled tasks', { task_ids: resumed });
-    return { resumed: resumed.length };
+    const sweep = await reconcileTasks(deps, {
+      pendingBefore: before,
+      endedBefore: before,
+      reference: context.awsRequestId,
+    });
+    logSweep(sweep);
+    return Object.fromEntries(Object.entries(sweep).map(([name, ids]) => [name, ids.length]));
   }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** Logs what a sweep changed, if anything. */
+export function logSweep({ started, restarted, failed, errors }: Sweep): void {
+  if (started.length + restarted.length + failed.length + errors.length === 0) return;
+  logger.warn('Reconciled stuck tasks', { started, restarted, failed, errors });
 }
 
 export const handler = wiredAtFirstCall(() =>

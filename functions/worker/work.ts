@@ -6,10 +6,13 @@ import { env } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { TransitionRefusedError } from '../tasks/errors.ts';
+import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
+import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { getTask, type TaskTable, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 import { taskType } from '../tasks/types/index.ts';
+import type { StepOutcome } from '../tasks/types/task-type.ts';
+import { couldNotComplete } from './failure-message.ts';
 
 export interface WorkInput {
   task_id: string;
@@ -19,14 +22,14 @@ export interface WorkOutput {
   task_id: string;
   /** True when the execution may end: the task finished, was cancelled, or is gone. */
   done: boolean;
-  /** Seconds the workflow waits before the next slice. */
-  wait_seconds: number;
 }
 
 type Deps = Pick<Dependencies, 'table' | 'clock'> & {
   /** Longest stretch of work one invocation does before handing back to the workflow. */
   sliceMs: number;
 };
+
+type WorkContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 
 /** Time kept back from the Lambda timeout so a slice always returns before it. */
 const SAFETY_MS = 5_000;
@@ -35,59 +38,68 @@ const SAFETY_MS = 5_000;
  * Does one slice of a task's work. Every step's outcome is saved with a write that
  * requires the task to still be RUNNING, so a cancel or delete is noticed within a
  * step (at most about a second) and the worker never overwrites it.
+ *
+ * Failures are of two kinds. The task type's own (its step returns failure or throws) end
+ * the task as FAILURE here. An unavailable or throttled dependency throws
+ * DependencyUnavailable, which the workflow retries for minutes: the slice is redone from
+ * the last saved progress, so a blip never fails a task.
  */
 export function makeHandler({ table, clock, sliceMs }: Deps) {
-  return middy(
-    async (
-      { task_id }: WorkInput,
-      context: Pick<Context, 'getRemainingTimeInMillis'>,
-    ): Promise<WorkOutput> => {
-      const finished = { task_id, done: true, wait_seconds: 0 };
-      logger.appendKeys({ task_id });
-      const deadline =
-        clock.now().getTime() + Math.min(sliceMs, context.getRemainingTimeInMillis() - SAFETY_MS);
-      try {
-        let task = await getTask(table, task_id);
-        if (!task || isFinished(task.status)) return finished;
-        if (task.status === 'PENDING') {
-          const now = clock.now();
-          task = await transitionTask(
-            table,
-            task_id,
-            'start',
-            { started_at: now.toISOString() },
-            now,
-          );
-          logger.info('Task started');
-        }
-        return (await runSlice(task, table, clock, deadline))
-          ? finished
-          : { task_id, done: false, wait_seconds: 0 };
-      } catch (error) {
-        if (error instanceof TransitionRefusedError) {
-          logger.info('Task left RUNNING elsewhere; stopping', {
-            status: error.current?.status ?? 'DELETED',
-          });
-          return finished;
-        }
-        throw error;
+  return middy(async ({ task_id }: WorkInput, context: WorkContext): Promise<WorkOutput> => {
+    const finished = { task_id, done: true };
+    logger.appendKeys({ task_id });
+    const deadline =
+      clock.now().getTime() + Math.min(sliceMs, context.getRemainingTimeInMillis() - SAFETY_MS);
+    try {
+      let task = await getTask(table, task_id);
+      if (!task || isFinished(task.status)) return finished;
+      if (task.status === 'PENDING') {
+        const now = clock.now();
+        task = await transitionTask(
+          table,
+          task_id,
+          'start',
+          { started_at: now.toISOString() },
+          now,
+        );
+        logger.info('Task started');
       }
-    },
-  ).use(injectLambdaContext(logger, { resetKeys: true }));
+      const slice = { table, clock, deadline, reference: context.awsRequestId };
+      return (await runSlice(task, slice)) ? finished : { task_id, done: false };
+    } catch (error) {
+      if (error instanceof TransitionRefusedError) {
+        logger.info('Task left RUNNING elsewhere; stopping', {
+          status: error.current?.status ?? 'DELETED',
+        });
+        return finished;
+      }
+      if (isUnavailable(error)) {
+        logger.warn('A dependency is unavailable; the workflow retries the slice', {
+          error: error as Error,
+        });
+        throw new DependencyUnavailableError(error);
+      }
+      throw error;
+    }
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+interface Slice {
+  table: TaskTable;
+  clock: Clock;
+  deadline: number;
+  /** Names this invocation in the logs; a task that fails through no fault of its own shows it. */
+  reference: string;
 }
 
 /** Runs steps until the task ends (true) or the slice is used up (false). */
 async function runSlice(
   task: Task,
-  table: TaskTable,
-  clock: Clock,
-  deadline: number,
+  { table, clock, deadline, reference }: Slice,
 ): Promise<boolean> {
-  const type = taskType(task.type);
-  const input = type.parseInput(task.input);
   let progress = task.progress;
   do {
-    const outcome = await type.step({ taskId: task.task_id, input, progress, sleep: clock.sleep });
+    const outcome = await stepOf(task, progress, clock, reference);
     const now = clock.now();
     switch (outcome.kind) {
       case 'progress':
@@ -117,6 +129,29 @@ async function runSlice(
     }
   } while (clock.now().getTime() < deadline);
   return false;
+}
+
+/**
+ * One step of the task type's code. What it throws is its own failure, unless a dependency
+ * it called is unavailable; the task then reads a client error's message as it is, and
+ * anything else only as a reference to the logged details.
+ */
+async function stepOf(
+  task: Task,
+  progress: number,
+  clock: Clock,
+  reference: string,
+): Promise<StepOutcome> {
+  try {
+    const type = taskType(task.type);
+    const input = type.parseInput(task.input);
+    return await type.step({ taskId: task.task_id, input, progress, sleep: clock.sleep });
+  } catch (error) {
+    if (isUnavailable(error)) throw error;
+    if (error instanceof ClientError) return { kind: 'failure', error: error.message };
+    logger.error('The task type failed', { reference, error: error as Error });
+    return { kind: 'failure', error: couldNotComplete(reference) };
+  }
 }
 
 export const handler = wiredAtFirstCall(() =>

@@ -10,7 +10,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { TableAccess } from '../../functions/routes.ts';
+import type { TableAccess, WorkflowAction } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
 import type { TasksTable } from './tasks-table.ts';
@@ -131,15 +131,20 @@ export class ServiceFunction extends Construct {
     );
   }
 
-  /** STATE_MACHINE_ARN, with permission to start executions of that state machine. */
-  allowStartExecution(workflow: StateMachine): this {
-    this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
-    workflow.grantStartExecution(this.role);
+  /** STATE_MACHINE_ARN, with exactly the declared actions on that state machine's executions. */
+  allowOnWorkflow(workflow: StateMachine, actions: readonly WorkflowAction[]): this {
+    for (const action of actions) {
+      if (action === 'StartExecution') {
+        this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
+        workflow.grantStartExecution(this.role);
+      } else {
+        this.allowOnExecutions(workflow, `states:${action}`);
+      }
+    }
     return this;
   }
 
-  /** STATE_MACHINE_ARN, with permission to stop executions of that state machine, and only that. */
-  allowStopExecution(workflow: StateMachine): this {
+  private allowOnExecutions(workflow: StateMachine, action: string): this {
     this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
     const executions = Stack.of(this).formatArn({
       service: 'states',
@@ -148,7 +153,7 @@ export class ServiceFunction extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+      new PolicyStatement({ actions: [action], resources: [executions] }),
     );
     acknowledgeWildcardResource(
       this.role,

@@ -30,7 +30,7 @@ export class TaskWorkflow extends Construct {
   readonly recordFailure: ServiceFunction;
   /** Records FAILURE for the task of any execution that ends badly, whatever the workflow managed. */
   readonly endedBadly: Rule;
-  /** Starts the execution of tasks left PENDING, on a schedule. */
+  /** Starts the execution of unfinished tasks that have none running, on a schedule. */
   readonly resume: ServiceFunction;
   readonly resumeSchedule: Rule;
 
@@ -88,14 +88,14 @@ export class TaskWorkflow extends Construct {
 
     this.resume = new ServiceFunction(this, 'ResumeTasks', {
       entry: RESUME_FUNCTION.entry,
-      description: 'Starts the workflow for tasks whose create request never started it',
+      description: 'Starts the workflow again for unfinished tasks without a running execution',
       timeout: Duration.seconds(RESUME_FUNCTION.timeoutSeconds),
       defaults,
     })
       .useTable(tasks, RESUME_FUNCTION.table)
-      .allowStartExecution(this.stateMachine);
+      .allowOnWorkflow(this.stateMachine, RESUME_FUNCTION.workflow);
     this.resumeSchedule = new Rule(this, 'ResumeSchedule', {
-      description: 'Sweeps for tasks left PENDING',
+      description: 'Sweeps for unfinished tasks without a running execution',
       schedule: Schedule.rate(Duration.minutes(RESUME_FUNCTION.everyMinutes)),
       targets: [new LambdaFunction(this.resume.function, { retryAttempts: 2 })],
     });
@@ -122,7 +122,9 @@ export class TaskWorkflow extends Construct {
       targets: [
         new LambdaFunction(this.recordFailure.function, {
           event: RuleTargetInput.fromObject({
+            // The execution's name: the task id, or `<task id>-r<n>` once restarted.
             task_id: EventField.fromPath('$.detail.name'),
+            execution: EventField.fromPath('$.detail.name'),
             failure: {
               Error: `Execution${status}`,
               Cause: `The workflow execution ended ${status}`,

@@ -89,8 +89,7 @@ export class TasksApi extends Construct {
         timeout: Duration.seconds(API_TIMEOUT_SECONDS),
         defaults,
       }).useTable(tasks, route.table);
-      if (route.workflow === 'start') handler.allowStartExecution(workflow);
-      if (route.workflow === 'stop') handler.allowStopExecution(workflow);
+      handler.allowOnWorkflow(workflow, route.workflow ?? []);
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

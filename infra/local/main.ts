@@ -116,13 +116,13 @@ async function main(): Promise<void> {
       }),
   );
 
-  // The emulator forgot every execution when local mode last stopped: start them again.
-  // RUNNING first, since a PENDING task resumed first would be RUNNING by then.
-  const { resumeTasks } = await import('../../functions/worker/resume-tasks.ts');
-  const { tableFromEnvironment } = await import('../../functions/tasks/store.ts');
-  const { workflowFromEnvironment } = await import('../../functions/tasks/launcher.ts');
-  const workflow = { table: tableFromEnvironment(), workflow: workflowFromEnvironment() };
-  const resumed = (await resumeTasks(workflow, ['RUNNING', 'PENDING'], new Date())).length;
+  const { startLocalReconciler } = await import('./reconciler.ts');
+  const reconciler = await startLocalReconciler({
+    emulator,
+    recordFailure: Object.fromEntries(functions).RecordFailure,
+  });
+  cleanups.push(() => reconciler.stop());
+  const resumed = reconciler.firstSweep.started.length;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const shown =

@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExecutionAbortedError, type RunOptions, StateMachine } from 'aws-local-stepfunctions';
-
-type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
-
 import type { Context } from 'aws-lambda';
+import { ExecutionAbortedError, type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import { executionArnOf } from '../../functions/tasks/launcher.ts';
 import { lambdaContext } from './lambda-context.ts';
+
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 
 /** A local stand-in for a Lambda function the workflow invokes. */
 export type LocalFunction = (event: unknown, context: Context) => Promise<unknown>;
@@ -30,6 +29,17 @@ interface Execution {
   done: Promise<void>;
 }
 
+/** An execution that ended badly, as the Step Functions "Execution Status Change" event names it. */
+export interface EndedExecution {
+  name: string;
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  error?: string;
+  cause?: string;
+}
+
+/** Called like the target of an EventBridge rule on executions that ended badly. */
+export type EndedBadlyHook = (execution: EndedExecution) => Promise<void>;
+
 class ApiError extends Error {
   readonly type: string;
 
@@ -47,6 +57,11 @@ export interface EmulatorOptions {
   functions: Record<string, { handler: LocalFunction; timeoutMs: number }>;
   /** Where the line about each ended execution goes. */
   log?: (line: string) => void;
+  /**
+   * Multiplies the retriers' intervals and delay caps, so tests run the real retry policy
+   * in milliseconds; 1 when omitted. (State timeouts must stay whole seconds.)
+   */
+  retryTimeScale?: number;
 }
 
 /**
@@ -59,12 +74,20 @@ export class StepFunctionsEmulator {
   private readonly executions = new Map<string, Execution>();
   private readonly options: EmulatorOptions;
   private server?: Server;
+  private endedBadly?: EndedBadlyHook;
 
   constructor(options: EmulatorOptions) {
     this.options = options;
-    this.machine = new StateMachine(JSON.parse(options.definition), {
-      validationOptions: { checkArn: false },
-    });
+    this.machine = machineFor(options.definition, options.retryTimeScale ?? 1);
+  }
+
+  /**
+   * Emulates an EventBridge rule on executions that FAILED, TIMED_OUT or were ABORTED: the
+   * hook gets each, except those stopped through StopExecution (cancel and delete stop
+   * them; the failure recorder refuses those tasks anyway) or by closing the emulator.
+   */
+  onExecutionEndedBadly(hook: EndedBadlyHook): void {
+    this.endedBadly = hook;
   }
 
   async listen(host = '127.0.0.1'): Promise<string> {
@@ -144,6 +167,7 @@ export class StepFunctionsEmulator {
     const run = this.machine.run(parseJson(input, 'InvalidExecutionInput') as never, {
       overrides: { taskResourceLocalHandlers: this.localHandlers() },
       noThrowOnAbort: false,
+      context: { Execution: { Id: executionArn, Name: name } },
     });
     const execution: Execution = {
       executionArn,
@@ -171,6 +195,7 @@ export class StepFunctionsEmulator {
         if (error instanceof ExecutionAbortedError) return this.end(execution, 'ABORTED', {});
         const { error: name, cause } = describeError(error);
         this.end(execution, 'FAILED', { error: name, cause });
+        this.reportEndedBadly(execution);
       },
     );
     this.executions.set(executionArn, execution);
@@ -234,19 +259,88 @@ export class StepFunctionsEmulator {
     Object.assign(execution, fields, { status, stopDate: new Date() });
   }
 
-  /** Each Task state gets `{ Payload }` back, as the `lambda:invoke` integration returns it. */
+  private reportEndedBadly(execution: Execution): void {
+    const hook = this.endedBadly;
+    if (!hook || execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') return;
+    const { name, status, error, cause } = execution;
+    hook({ name, status, ...(error && { error }), ...(cause && { cause }) }).catch((failed) =>
+      (this.options.log ?? console.log)(
+        `Recording the end of execution ${name} failed: ${String(failed)}`,
+      ),
+    );
+  }
+
+  /**
+   * Each Task state gets `{ Payload }` back, as the `lambda:invoke` integration returns it.
+   * A function error reaches Retry and Catch as Lambda reports it: the error name is the
+   * `errorType`, and the cause the JSON `{ errorType, errorMessage, trace }`.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html
+   */
   private localHandlers(): LocalHandlers {
     return Object.fromEntries(
       Object.entries(this.options.functions).map(([state, { handler, timeoutMs }]) => [
         state,
         async (parameters: unknown) => {
           const { Payload } = parameters as { Payload: unknown };
-          return {
-            Payload: await handler(Payload, lambdaContext(state, timeoutMs)),
-          };
+          try {
+            return { Payload: await handler(Payload, lambdaContext(state, timeoutMs)) };
+          } catch (error) {
+            throw lambdaFunctionError(error);
+          }
         },
       ]),
     ) as unknown as LocalHandlers;
+  }
+}
+
+/** Validating a definition takes about a second; a machine holds no state between runs. */
+const machines = new Map<string, StateMachine>();
+
+function machineFor(text: string, retryTimeScale: number): StateMachine {
+  const key = `${retryTimeScale}\n${text}`;
+  let machine = machines.get(key);
+  if (!machine) {
+    const definition = JSON.parse(text) as AslDefinition;
+    scaleRetryIntervals(definition, retryTimeScale);
+    machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    machines.set(key, machine);
+  }
+  return machine;
+}
+
+/** The error Step Functions sees when a function throws `error`. */
+function lambdaFunctionError(error: unknown): Error {
+  const thrown = error instanceof Error ? error : new Error(String(error));
+  const errorType = thrown.name || 'Error';
+  const failure = new Error(
+    JSON.stringify({
+      errorType,
+      errorMessage: thrown.message,
+      trace: (thrown.stack ?? '').split('\n'),
+    }),
+  );
+  failure.name = errorType;
+  return failure;
+}
+
+interface AslRetrier {
+  IntervalSeconds?: number;
+  MaxDelaySeconds?: number;
+}
+
+interface AslDefinition {
+  States: Record<string, { Retry?: AslRetrier[] }>;
+}
+
+function scaleRetryIntervals(definition: AslDefinition, scale: number): void {
+  if (scale === 1) return;
+  for (const state of Object.values(definition.States)) {
+    for (const retrier of state.Retry ?? []) {
+      // One second is the interval Step Functions uses when none is given.
+      retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
+      if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
+    }
   }
 }
 

@@ -31,7 +31,7 @@ describe('the access each function declares', () => {
     expect(accessDifferences(functionNamed('CreateTask'), listing).sort()).toEqual([
       'declares table item PutItem, never sent',
       'declares table item UpdateItem, never sent',
-      'declares workflow start, never sent',
+      'declares workflow StartExecution, never sent',
       'sends table index Query, undeclared',
     ]);
   });
@@ -40,7 +40,7 @@ describe('the access each function declares', () => {
     const resume = functionNamed('ResumeTasks');
     const sent = sentOperations(bundleOf(resume.entry));
     expect(accessDifferences({ ...resume, workflow: undefined }, sent)).toEqual([
-      'sends workflow start, undeclared',
+      'sends workflow StartExecution, undeclared',
     ]);
     expect(accessDifferences({ ...resume, table: { items: ['GetItem'] } }, sent).sort()).toEqual([
       'declares table item GetItem, never sent',

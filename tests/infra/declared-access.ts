@@ -10,7 +10,7 @@ import type { SentOperations } from './sdk-calls.ts';
 export interface DeclaredAccess {
   entry: string;
   table: TableAccess;
-  workflow?: string;
+  workflow?: readonly string[];
 }
 
 /** Every function of the service with its declared access, by name. */
@@ -28,7 +28,7 @@ export function accessDifferences(declared: DeclaredAccess, sent: SentOperations
   const pairs: [string, readonly string[], readonly string[]][] = [
     ['table item', declared.table.items ?? [], sent.items],
     ['table index', declared.table.indexes ?? [], sent.indexes],
-    ['workflow', declared.workflow ? [declared.workflow] : [], sent.workflow],
+    ['workflow', declared.workflow ?? [], sent.workflow],
   ];
   return pairs.flatMap(([what, allowed, used]) => [
     ...used.filter((op) => !allowed.includes(op)).map((op) => `sends ${what} ${op}, undeclared`),

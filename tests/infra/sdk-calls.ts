@@ -34,9 +34,9 @@ const INDEX_ACTIONS = new Set(['Query']);
 
 /** Step Functions commands by the workflow access each needs. */
 const WORKFLOW_COMMANDS: Record<string, string> = {
-  StartExecutionCommand: 'start',
-  StopExecutionCommand: 'stop',
-  DescribeExecutionCommand: 'describe',
+  StartExecutionCommand: 'StartExecution',
+  StopExecutionCommand: 'StopExecution',
+  DescribeExecutionCommand: 'DescribeExecution',
 };
 
 /** SDK classes project code may construct that send nothing themselves. */

@@ -6,22 +6,32 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalFunction, StepFunctionsEmulator } from '../../infra/local/stepfunctions.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DependencyUnavailableError } from '../../functions/tasks/dependency-errors.ts';
+import {
+  type EndedExecution,
+  type LocalFunction,
+  StepFunctionsEmulator,
+} from '../../infra/local/stepfunctions.ts';
 import { renderDefinition } from '../../infra/workflow/definition.ts';
 import { waitFor } from '../helpers/local-service.ts';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test';
 let emulator: StepFunctionsEmulator | undefined;
+let logged: string[] = [];
+/** Retry intervals of seconds become milliseconds; the real policy runs, only faster. */
+const FAST = 0.001;
 
-async function start(functions: Record<string, LocalFunction>) {
+async function start(functions: Record<string, LocalFunction>, retryTimeScale = 1) {
+  logged = [];
   emulator = new StepFunctionsEmulator({
     stateMachineArn: ARN,
     definition: renderDefinition({ WorkFunctionArn: 'work', RecordFailureFunctionArn: 'record' }),
     functions: Object.fromEntries(
       Object.entries(functions).map(([state, handler]) => [state, { handler, timeoutMs: 10_000 }]),
     ),
-    log: () => {},
+    log: (line) => logged.push(line),
+    retryTimeScale,
   });
   const endpoint = await emulator.listen();
   return new SFNClient({
@@ -38,8 +48,19 @@ const describeUntilDone = (sfn: SFNClient, executionArn: string) =>
       return execution.status === 'RUNNING' ? undefined : execution;
     },
     10_000,
-    20,
+    5,
   );
+
+const run = async (sfn: SFNClient, name: string) => {
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: ARN,
+      name,
+      input: JSON.stringify({ task_id: name }),
+    }),
+  );
+  return describeUntilDone(sfn, executionArn as string);
+};
 
 afterEach(async () => {
   await emulator?.close();
@@ -47,12 +68,12 @@ afterEach(async () => {
 });
 
 describe('the workflow in the Step Functions emulator', () => {
-  it('loops Work → Done? → Wait until the worker says done, passing the task id', async () => {
+  it('loops Work → Done? → Work until the worker says done, passing the task id', async () => {
     const seen: unknown[] = [];
     const sfn = await start({
       Work: async (event) => {
         seen.push(event);
-        return { task_id: 'T1', done: seen.length === 3, wait_seconds: 0 };
+        return { task_id: 'T1', done: seen.length === 3 };
       },
       RecordFailure: async () => ({}),
     });
@@ -63,52 +84,132 @@ describe('the workflow in the Step Functions emulator', () => {
     const execution = await describeUntilDone(sfn, executionArn as string);
     expect(execution.status).toBe('SUCCEEDED');
     expect(seen).toEqual([{ task_id: 'T1' }, { task_id: 'T1' }, { task_id: 'T1' }]);
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    // Work and Done? three times each, then Finished: no Wait state between slices.
+    expect(logged[0]).toMatch(/^Execution T1 SUCCEEDED after 7 state transitions/);
   });
 
-  it('retries a failing worker twice, then hands its error to RecordFailure and fails', async () => {
+  it('retries a failing worker twice, then hands RecordFailure the error as Lambda reports it', async () => {
     const recorded: unknown[] = [];
     let attempts = 0;
-    const sfn = await start({
-      Work: async () => {
-        attempts += 1;
-        throw new TypeError('x is undefined');
+    const sfn = await start(
+      {
+        Work: async () => {
+          attempts += 1;
+          throw new TypeError('x is undefined');
+        },
+        RecordFailure: async (event) => {
+          recorded.push(event);
+          return { task_id: 'T2' };
+        },
       },
-      RecordFailure: async (event) => {
-        recorded.push(event);
-        return { task_id: 'T2' };
-      },
-    });
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: ARN, name: 'T2', input: '{"task_id":"T2"}' }),
+      FAST,
     );
-    const execution = await describeUntilDone(sfn, executionArn as string);
+    const execution = await run(sfn, 'T2');
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TaskFailed' });
     expect(attempts).toBe(3);
-    expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ task_id: 'T2', failure: { Error: expect.any(String) } });
+    expect(recorded).toEqual([
+      {
+        task_id: 'T2',
+        execution: 'T2',
+        failure: { Error: 'TypeError', Cause: expect.any(String) },
+      },
+    ]);
+    const { failure } = recorded[0] as { failure: { Cause: string } };
+    expect(JSON.parse(failure.Cause)).toEqual({
+      errorType: 'TypeError',
+      errorMessage: 'x is undefined',
+      trace: expect.arrayContaining([expect.stringContaining('TypeError: x is undefined')]),
+    });
   });
 
   it('carries on after a worker error that a retry gets past, recording no failure', async () => {
     let attempts = 0;
     const recorded: unknown[] = [];
-    const sfn = await start({
-      Work: async () => {
-        attempts += 1;
-        if (attempts === 1) throw new Error('The table is busy');
-        return { task_id: 'T5', done: true, wait_seconds: 0 };
+    const sfn = await start(
+      {
+        Work: async () => {
+          attempts += 1;
+          if (attempts === 1) throw new Error('The table is busy');
+          return { task_id: 'T5', done: true };
+        },
+        RecordFailure: async (event) => {
+          recorded.push(event);
+          return { task_id: 'T5' };
+        },
       },
-      RecordFailure: async (event) => {
-        recorded.push(event);
-        return { task_id: 'T5' };
-      },
-    });
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: ARN, name: 'T5', input: '{"task_id":"T5"}' }),
+      FAST,
     );
-    const execution = await describeUntilDone(sfn, executionArn as string);
-    expect(execution.status).toBe('SUCCEEDED');
+    expect((await run(sfn, 'T5')).status).toBe('SUCCEEDED');
     expect(attempts).toBe(2);
     expect(recorded).toEqual([]);
+  });
+
+  it('retries an unavailable dependency far more often than other errors, then succeeds', async () => {
+    let attempts = 0;
+    const sfn = await start(
+      {
+        Work: async () => {
+          attempts += 1;
+          if (attempts <= 20) throw new DependencyUnavailableError(new Error('timeout'));
+          return { task_id: 'T6', done: true };
+        },
+        RecordFailure: async () => ({}),
+      },
+      FAST,
+    );
+    expect((await run(sfn, 'T6')).status).toBe('SUCCEEDED');
+    expect(attempts).toBe(21);
+  });
+
+  it('gives up on an unavailable dependency after 25 retries and records the failure', async () => {
+    let attempts = 0;
+    const recorded: unknown[] = [];
+    const sfn = await start(
+      {
+        Work: async () => {
+          attempts += 1;
+          throw new DependencyUnavailableError(new Error('timeout'));
+        },
+        RecordFailure: async (event) => {
+          recorded.push(event);
+          return {};
+        },
+      },
+      FAST,
+    );
+    expect((await run(sfn, 'T7')).status).toBe('FAILED');
+    // The retrier that matched counts the attempts; States.ALL does not retry them again.
+    expect(attempts).toBe(26);
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        failure: expect.objectContaining({ Error: 'DependencyUnavailable' }),
+      }),
+    ]);
+  });
+
+  it('calls the ended-badly hook for failed executions only, as the EventBridge rule would', async () => {
+    const ended: EndedExecution[] = [];
+    const sfn = await start(
+      {
+        Work: async (event) => {
+          if ((event as { task_id: string }).task_id === 'T8') throw new Error('broken');
+          return new Promise(() => {});
+        },
+        RecordFailure: async () => ({}),
+      },
+      FAST,
+    );
+    emulator?.onExecutionEndedBadly(async (execution) => {
+      ended.push(execution);
+    });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ARN, name: 'T9', input: '{"task_id":"T9"}' }),
+    );
+    await sfn.send(new StopExecutionCommand({ executionArn, cause: 'Cancelled by a client' }));
+    await run(sfn, 'T8');
+    await vi.waitFor(() => expect(ended).toHaveLength(1));
+    expect(ended[0]).toMatchObject({ name: 'T8', status: 'FAILED', error: 'TaskFailed' });
   });
 
   it('treats a repeated start as the same execution and a changed input as a conflict', async () => {

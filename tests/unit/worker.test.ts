@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
 import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import { simulate } from '../../functions/tasks/types/simulate.ts';
@@ -47,14 +47,23 @@ beforeEach(() => {
   clock = fakeClock();
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** What the SDK throws when DynamoDB does not answer in time. */
+const sdkTimeout = () =>
+  Object.assign(
+    new Error(
+      '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 1000 ms.',
+    ),
+    { name: 'TimeoutError', $metadata: { attempts: 3 } },
+  );
+
 describe('worker', () => {
   it('ends the execution without writing when the task was deleted', async () => {
     db.on(GetCommand).resolves({});
-    expect(await work({ task_id: ID })).toEqual({
-      task_id: ID,
-      done: true,
-      wait_seconds: 0,
-    });
+    expect(await work({ task_id: ID })).toEqual({ task_id: ID, done: true });
     expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
@@ -102,7 +111,7 @@ describe('worker', () => {
     });
     db.on(UpdateCommand).resolves({ Attributes: task({ status: 'RUNNING' }) });
     const output = await work({ task_id: ID }, 1500);
-    expect(output).toEqual({ task_id: ID, done: false, wait_seconds: 0 });
+    expect(output).toEqual({ task_id: ID, done: false });
     expect(updates().map((values) => values[':progress'])).toEqual([1, 2]);
     expect(updates().every((values) => values[':from0'] === 'RUNNING')).toBe(true);
   });
@@ -126,43 +135,112 @@ describe('worker', () => {
     expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
-  it('lets unexpected errors through so the workflow retries or records the failure', async () => {
-    db.on(GetCommand).rejects(new Error('network down'));
-    await expect(work({ task_id: ID })).rejects.toThrow('network down');
+  it('turns a DynamoDB timeout into DependencyUnavailable, which the workflow retries', async () => {
+    db.on(GetCommand).rejects(sdkTimeout());
+    await expect(work({ task_id: ID })).rejects.toMatchObject({
+      name: 'DependencyUnavailable',
+      cause: expect.objectContaining({ name: 'TimeoutError' }),
+    });
+  });
+
+  it('turns throttling while saving progress into DependencyUnavailable, writing nothing else', async () => {
+    db.on(GetCommand).resolves({
+      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    });
+    db.on(UpdateCommand).rejects(
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(work({ task_id: ID })).rejects.toMatchObject({ name: 'DependencyUnavailable' });
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('lets other errors through as they are, for the workflow to retry briefly, then record', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: dynamodb:GetItem'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    db.on(GetCommand).rejects(denied);
+    await expect(work({ task_id: ID })).rejects.toBe(denied);
+  });
+
+  it("records FAILURE with only a reference when the task type's code throws", async () => {
+    vi.spyOn(simulate, 'step').mockRejectedValueOnce(new TypeError('x is undefined'));
+    db.on(GetCommand).resolves({ Item: task({ status: 'RUNNING' }) });
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    expect((await work({ task_id: ID })).done).toBe(true);
+    expect(updates()).toEqual([
+      expect.objectContaining({
+        ':status': 'FAILURE',
+        ':error': `The task could not be completed (reference ${context.awsRequestId})`,
+      }),
+    ]);
+  });
+
+  it('retries rather than fails when a dependency the task type calls is unavailable', async () => {
+    vi.spyOn(simulate, 'step').mockRejectedValueOnce(sdkTimeout());
+    db.on(GetCommand).resolves({ Item: task({ status: 'RUNNING' }) });
+    await expect(work({ task_id: ID })).rejects.toMatchObject({ name: 'DependencyUnavailable' });
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
 
 describe('failure recorder', () => {
-  it('records the Lambda error message as the task error', async () => {
+  const recordContext = lambdaContext('RecordFailure', 30_000);
+  const reference = `The task could not be completed (reference ${recordContext.awsRequestId})`;
+
+  it('records a fixed message with a reference, never the infrastructure error', async () => {
     db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
     await recordFailure(
       {
         task_id: ID,
         failure: {
-          Error: 'TypeError',
-          Cause: '{"errorType":"TypeError","errorMessage":"x is undefined"}',
+          Error: 'AccessDeniedException',
+          Cause: JSON.stringify({
+            errorType: 'AccessDeniedException',
+            errorMessage: 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized',
+          }),
         },
       },
-      context,
+      recordContext,
     );
-    expect(updates()[0]).toMatchObject({
-      ':status': 'FAILURE',
-      ':error': 'The worker failed: TypeError: x is undefined',
-    });
+    expect(updates()).toEqual([
+      expect.objectContaining({ ':status': 'FAILURE', ':error': reference }),
+    ]);
+  });
+
+  it('finds the task of a restarted execution from its name', async () => {
+    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    await expect(
+      recordFailure(
+        { task_id: `${ID}-r2`, execution: `${ID}-r2`, failure: { Error: 'ExecutionFAILED' } },
+        recordContext,
+      ),
+    ).resolves.toEqual({ task_id: ID });
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({ task_id: ID });
   });
 
   it('leaves a task that already ended alone', async () => {
     db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
     await expect(
-      recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, context),
+      recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, recordContext),
     ).resolves.toEqual({ task_id: ID });
   });
 
-  it('describes causes that are plain text', () => {
-    expect(describeFailure({ Error: 'States.Timeout', Cause: 'took too long' })).toBe(
-      'The worker failed: States.Timeout: took too long',
-    );
-    expect(describeFailure(undefined)).toBe('The worker failed: Error');
+  it('describes the failure for the logs from a Lambda error or plain text', () => {
+    expect(
+      describeFailure({
+        Error: 'TypeError',
+        Cause: '{"errorType":"TypeError","errorMessage":"x is undefined","trace":[]}',
+      }),
+    ).toEqual({ error: 'TypeError', cause: 'x is undefined' });
+    expect(describeFailure({ Error: 'States.Timeout', Cause: 'took too long' })).toEqual({
+      error: 'States.Timeout',
+      cause: 'took too long',
+    });
+    expect(describeFailure(undefined)).toEqual({ error: 'Error', cause: '' });
   });
 });
 

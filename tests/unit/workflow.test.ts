@@ -22,11 +22,35 @@ describe('workflow definition', () => {
     ]);
   });
 
-  it('retries Lambda service errors first, then any worker error twice, the worker being idempotent', () => {
-    const [serviceErrors, anyError, ...others] = definition.States.Work.Retry;
-    expect(serviceErrors.ErrorEquals.every((name: string) => name.startsWith('Lambda.'))).toBe(
-      true,
+  it('retries an unavailable dependency and Lambda service errors for minutes, jittered and capped', () => {
+    const [infrastructure] = definition.States.Work.Retry;
+    expect(infrastructure).toEqual({
+      ErrorEquals: [
+        'DependencyUnavailable',
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.TooManyRequestsException',
+      ],
+      IntervalSeconds: 2,
+      MaxAttempts: 25,
+      BackoffRate: 2,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    });
+    // The waits before jitter: 2, 4, 8, 16, 32, then 60 s for each of the other 20 retries.
+    const waits = Array.from({ length: infrastructure.MaxAttempts }, (_, attempt) =>
+      Math.min(infrastructure.IntervalSeconds * infrastructure.BackoffRate ** attempt, 60),
     );
+    const longest = waits.reduce((sum, wait) => sum + wait, 0);
+    expect(longest).toBe(1262);
+    // Full jitter waits a uniform share of each: about half of that on average.
+    expect(longest / 2 / 60).toBeGreaterThan(10);
+  });
+
+  it('retries any other worker error only twice, the worker being idempotent', () => {
+    const [, anyError, ...others] = definition.States.Work.Retry;
     expect(anyError).toEqual({
       ErrorEquals: ['States.ALL'],
       IntervalSeconds: 1,
@@ -34,6 +58,23 @@ describe('workflow definition', () => {
       BackoffRate: 2,
     });
     expect(others).toEqual([]);
+  });
+
+  it('goes from one slice straight to the next, with no Wait state between', () => {
+    expect(definition.States['Done?'].Default).toBe('Work');
+    expect(
+      Object.values(definition.States).filter(
+        (state) => (state as { Type: string }).Type === 'Wait',
+      ),
+    ).toEqual([]);
+  });
+
+  it('tells RecordFailure the execution, whose name differs from the task id once restarted', () => {
+    expect(definition.States.RecordFailure.Parameters.Payload).toEqual({
+      'task_id.$': '$.task_id',
+      'execution.$': '$$.Execution.Name',
+      'failure.$': '$.failure',
+    });
   });
 
   it('fails the execution even when recording the failure fails', () => {
