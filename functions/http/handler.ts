@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../logger.ts';
+import { isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError } from '../tasks/errors.ts';
 import { json, type Response } from './response.ts';
 
@@ -33,24 +34,6 @@ const errorResponses: MiddlewareObj<Event, Response> = {
     request.response = json(500, { error: 'Internal server error', code: 'internal_error' });
   },
 };
-
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
-
-/** AWS SDK errors that mean "not now" (a timeout, a refused connection, throttling, a 5xx). */
-function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code, $metadata, $retryable } = error as Error & {
-    code?: string;
-    $metadata?: { httpStatusCode?: number };
-    $retryable?: unknown;
-  };
-  return (
-    error.name === 'TimeoutError' ||
-    TRANSIENT_NETWORK_CODES.has(code ?? '') ||
-    $retryable !== undefined ||
-    ($metadata?.httpStatusCode ?? 0) >= 500
-  );
-}
 
 const requestId: MiddlewareObj<Event, Response> = {
   before: async (request) => {

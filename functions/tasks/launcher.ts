@@ -8,6 +8,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { env } from '../config.ts';
+import { retriesWithoutQuota } from './retries.ts';
 
 /**
  * The state machine that runs tasks. A task's first execution is named by its task id; one
@@ -103,5 +104,7 @@ export async function describeExecution(
 
 /** The state machine named by the function's environment (STATE_MACHINE_ARN). */
 export function workflowFromEnvironment(): TaskWorkflow {
-  return { sfn: new SFNClient({}), stateMachineArn: env.stateMachineArn() };
+  // Retried as the table's client is: a burst of retries must not spend a shared quota.
+  const sfn = new SFNClient({ maxAttempts: 3, retryStrategy: retriesWithoutQuota(3) });
+  return { sfn, stateMachineArn: env.stateMachineArn() };
 }
