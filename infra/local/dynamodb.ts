@@ -10,7 +10,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
-import { type DynamoDBProcess, lacksCompiler, spawnDynamoDBLocal } from './dynamodb-jvm.ts';
+import { compileLauncher, type DynamoDBProcess, spawnDynamoDBLocal } from './dynamodb-jvm.ts';
 import { dataDirError, StartupError } from './startup.ts';
 import { supervise } from './supervisor.ts';
 
@@ -83,22 +83,24 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions): Promise
   try {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    let loopback = true;
-    const launch = async (): Promise<DynamoDBProcess> => {
-      const jvm = { dbPath, port, heap: options.heap };
-      const onSpawn = (pid: number) => writePidFile(dataDir, { jvm: pid, owner: process.pid });
-      try {
-        return await startAndWait(spawnDynamoDBLocal({ ...jvm, onSpawn }, loopback), endpoint);
-      } catch (error) {
-        if (!loopback || !lacksCompiler((error as Error).message)) throw error;
-        loopback = false;
-        options.log(
-          'This Java has no compiler (a JRE, not a JDK), so DynamoDB Local cannot be bound to ' +
-            `127.0.0.1 and listens on every interface, port ${port}`,
-        );
-        return await startAndWait(spawnDynamoDBLocal({ ...jvm, onSpawn }, loopback), endpoint);
-      }
-    };
+    const launcherDir = await compileLauncher(join(dataDir, 'launcher'));
+    if (!launcherDir) {
+      options.log(
+        'javac was not found (a JRE, not a JDK), so DynamoDB Local cannot be bound to ' +
+          `127.0.0.1 and listens on every interface, port ${port}`,
+      );
+    }
+    const launch = () =>
+      startAndWait(
+        spawnDynamoDBLocal({
+          dbPath,
+          port,
+          heap: options.heap,
+          launcherDir,
+          onSpawn: (pid) => writePidFile(dataDir, { jvm: pid, owner: process.pid }),
+        }),
+        endpoint,
+      );
     const supervisor = supervise({
       name: 'DynamoDB Local',
       first: await launch(),
