@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { commandLine, runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
 import { useLocalService, waitFor } from '../helpers/local-service.ts';
 
@@ -37,6 +37,7 @@ describe('DynamoDB Local faults', () => {
 
   it('restarts a killed DynamoDB Local on the same port, and running tasks still succeed', async () => {
     const { api, service } = local;
+    onTestFailed(() => console.error(`Local mode's output:\n${service.output()}`));
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { status, body } = await api('POST', '/tasks', { input: { duration_seconds: 3 } });
@@ -64,8 +65,14 @@ describe('DynamoDB Local faults', () => {
     expect(restarted).not.toBe(killed);
     expect(jvmPort(restarted)).toBe(port);
 
-    for (const id of ids) {
-      await waitFor(async () => ((await status(id)) === 'SUCCESS' ? true : undefined), 60_000, 200);
-    }
+    const finished = await waitFor(
+      async () => {
+        const statuses = await Promise.all(ids.map(status));
+        return statuses.every((s) => s !== 'PENDING' && s !== 'RUNNING') ? statuses : undefined;
+      },
+      60_000,
+      200,
+    );
+    expect(finished).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
   }, 180_000);
 });
