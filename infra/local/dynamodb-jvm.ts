@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,25 +55,37 @@ function classPath(): string {
 
 /**
  * DynamoDB Local has no bind-address option and listens on every interface; the
- * launcher binds it to 127.0.0.1. It is compiled once into `cacheDir` (Java's source
- * launcher would compile it at every start, which costs seconds on each restart).
- * Returns the directory of the compiled launcher, or undefined if this Java has no
- * javac (a JRE): DynamoDB Local then runs as it is.
+ * launcher binds it to 127.0.0.1. It is compiled once and kept under `cacheDirs`' first
+ * writable directory (Java's source launcher would compile it at every start, costing
+ * seconds on each restart). Returns the directory of the compiled launcher, or
+ * undefined if this Java has no javac (a JRE): DynamoDB Local then runs as it is.
  */
-export async function compileLauncher(cacheDir: string): Promise<string | undefined> {
-  const compiled = join(cacheDir, 'LoopbackDynamoDBLocal.class');
-  if (existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(LAUNCHER).mtimeMs) {
-    return cacheDir;
+export async function compileLauncher(cacheDirs: readonly string[]): Promise<string | undefined> {
+  for (const cacheDir of cacheDirs) {
+    const compiled = join(cacheDir, 'LoopbackDynamoDBLocal.class');
+    if (existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(LAUNCHER).mtimeMs) {
+      return cacheDir;
+    }
+    let build: string;
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      build = mkdtempSync(join(cacheDir, 'build-'));
+    } catch {
+      continue;
+    }
+    const javac = spawn('javac', ['--release', '17', '-cp', classPath(), '-d', build, LAUNCHER], {
+      stdio: 'ignore',
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      javac.once('error', () => resolve(null));
+      javac.once('exit', (exitCode) => resolve(exitCode));
+    });
+    // Renamed into place so that a local mode starting meanwhile never loads half a file.
+    if (code === 0) renameSync(join(build, 'LoopbackDynamoDBLocal.class'), compiled);
+    rmSync(build, { recursive: true, force: true });
+    return code === 0 ? cacheDir : undefined;
   }
-  mkdirSync(cacheDir, { recursive: true });
-  const javac = spawn('javac', ['--release', '17', '-cp', classPath(), '-d', cacheDir, LAUNCHER], {
-    stdio: 'ignore',
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    javac.once('error', () => resolve(null));
-    javac.once('exit', (exitCode) => resolve(exitCode));
-  });
-  return code === 0 ? cacheDir : undefined;
+  return undefined;
 }
 
 function javaArguments(options: JvmOptions): string[] {

@@ -10,6 +10,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
+import { fromRoot } from '../repository.ts';
 import { compileLauncher, type DynamoDBProcess, spawnDynamoDBLocal } from './dynamodb-jvm.ts';
 import { dataDirError, StartupError } from './startup.ts';
 import { supervise } from './supervisor.ts';
@@ -83,7 +84,10 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions): Promise
   try {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const launcherDir = await compileLauncher(join(dataDir, 'launcher'));
+    const launcherDir = await compileLauncher([
+      fromRoot('node_modules/.cache/dynamodb-local-launcher'),
+      join(dataDir, 'launcher'),
+    ]);
     if (!launcherDir) {
       options.log(
         'javac was not found (a JRE, not a JDK), so DynamoDB Local cannot be bound to ' +
