@@ -90,8 +90,8 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions): Promise
     ]);
     if (!launcherDir) {
       options.log(
-        'javac was not found (a JRE, not a JDK), so DynamoDB Local cannot be bound to ' +
-          `127.0.0.1 and listens on every interface, port ${port}`,
+        'Could not compile the launcher that binds DynamoDB Local to 127.0.0.1 (javac ' +
+          `needs a JDK, not a JRE): it listens on every interface, port ${port}`,
       );
     }
     const launch = () =>
