@@ -4,31 +4,19 @@
  * emulators only through the SDK's endpoint variables.
  */
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
 import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';
-import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from './dynamodb.ts';
+import { ensureTable, startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
+import { readSettings, type Settings, SettingsError } from './settings.ts';
+import { assertPortFree, listenError, StartupError } from './startup.ts';
 import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`;
-
-const settings = {
-  port: Number(process.env.PORT ?? 3000),
-  host: process.env.HOST ?? '127.0.0.1',
-  dataDir: resolve(process.env.DATA_DIR ?? '.data'),
-  dynamoEndpoint: process.env.DYNAMODB_ENDPOINT,
-  tableName: process.env.TABLE_NAME ?? 'tasks',
-};
-
-if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65535) {
-  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
-  process.exit(1);
-}
 
 async function importHandler<T>(entry: string): Promise<T> {
   const module = (await import(pathToFileURL(fromRoot(entry)).href)) as { handler: T };
@@ -46,38 +34,32 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      console.log(`${signal} received, stopping`);
-      void stop(0);
+/** DynamoDB Local under supervision, or the DynamoDB at DYNAMODB_ENDPOINT; returns its endpoint. */
+async function startDatabase(settings: Settings): Promise<string> {
+  let endpoint = settings.dynamoEndpoint;
+  if (!endpoint) {
+    const local = await startDynamoDBLocal({
+      dataDir: settings.dataDir,
+      heap: settings.dynamoHeap,
+      log: (message) => console.error(message),
     });
-  }
-
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-  });
-  let dynamo: Pick<LocalDynamoDB, 'endpoint'>;
-  if (settings.dynamoEndpoint) {
-    dynamo = { endpoint: settings.dynamoEndpoint };
-  } else {
-    const local = await startDynamoDBLocal(settings.dataDir);
     cleanups.push(() => local.stop());
-    await local.ready();
-    dynamo = local;
+    endpoint = local.endpoint;
   }
-
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     TABLE_NAME: settings.tableName,
     SERVICE_VERSION: process.env.SERVICE_VERSION ?? readPackage().version,
     STATE_MACHINE_ARN: stateMachineArn,
   });
-  await ensureTable(dynamo.endpoint, settings.tableName);
+  await ensureTable(endpoint, settings.tableName);
+  return endpoint;
+}
 
+async function startEmulator(): Promise<{
+  emulator: StepFunctionsEmulator;
+  recordFailure: { handler: LocalFunction; timeoutMs: number };
+}> {
   const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
   const functions = await Promise.all(
     Object.entries(WORKFLOW_FUNCTIONS).map(async ([state, fn]) => [
@@ -98,7 +80,16 @@ async function main(): Promise<void> {
   });
   process.env.AWS_ENDPOINT_URL_SFN = await emulator.listen();
   cleanups.push(() => emulator.close());
+  const { RecordFailure } = Object.fromEntries(functions) as Record<
+    string,
+    { handler: LocalFunction; timeoutMs: number }
+  >;
+  if (!RecordFailure) throw new Error('The workflow has no RecordFailure function');
+  return { emulator, recordFailure: RecordFailure };
+}
 
+/** The HTTP API and dashboard; returns the port it listens on. */
+async function startHttpServer(settings: Settings): Promise<number> {
   const routes = await Promise.all(
     ROUTES.map(async (route) => ({ route, handler: await importHandler<ApiHandler>(route.entry) })),
   );
@@ -107,6 +98,8 @@ async function main(): Promise<void> {
     webDir: fromRoot('web'),
     port: settings.port,
     host: settings.host,
+  }).catch((error: unknown) => {
+    throw listenError(settings.host, settings.port, error);
   });
   cleanups.push(
     () =>
@@ -115,27 +108,63 @@ async function main(): Promise<void> {
         server.closeAllConnections();
       }),
   );
-
-  const { startLocalReconciler } = await import('./reconciler.ts');
-  const reconciler = await startLocalReconciler({
-    emulator,
-    recordFailure: Object.fromEntries(functions).RecordFailure,
-  });
-  cleanups.push(() => reconciler.stop());
-  const resumed = reconciler.firstSweep.started.length;
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
+  return typeof address === 'object' && address ? address.port : settings.port;
+}
+
+/**
+ * The reconciler AWS runs on a schedule, here at start-up (the emulator forgot every
+ * execution when local mode last stopped) and then periodically, plus the emulated
+ * EventBridge rule for executions that end badly. Returns how many tasks it started.
+ */
+async function reconcile(started: Awaited<ReturnType<typeof startEmulator>>): Promise<number> {
+  const { startLocalReconciler } = await import('./reconciler.ts');
+  const reconciler = await startLocalReconciler(started);
+  cleanups.push(() => reconciler.stop());
+  return reconciler.firstSweep.started.length;
+}
+
+async function main(settings: Settings): Promise<void> {
+  const started = Date.now();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      console.log(`${signal} received, stopping`);
+      void stop(0);
+    });
+  }
+  // Before Java starts, so a taken port costs nothing to report.
+  await assertPortFree(settings.host, settings.port);
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+  });
+  const dynamoEndpoint = await startDatabase(settings);
+  const workflow = await startEmulator();
+  const port = await startHttpServer(settings);
+  const resumed = await reconcile(workflow);
   const shown =
     settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
   console.log(
     `Tasks service ready on http://${shown}:${port} in ${Date.now() - started} ms` +
-      ` (DynamoDB at ${dynamo.endpoint}, table ${settings.tableName}` +
+      ` (DynamoDB at ${dynamoEndpoint}, table ${settings.tableName}` +
       `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
       `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})`,
   );
 }
 
-main().catch((error) => {
-  console.error('Local mode failed to start:', error);
+function settingsOrExit(): Settings {
+  try {
+    return readSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    console.error(`Local mode cannot start:\n  ${error.problems.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
+main(settingsOrExit()).catch((error) => {
+  if (error instanceof StartupError) console.error(`Local mode cannot start: ${error.message}`);
+  else console.error('Local mode failed to start:', error);
   void stop(1);
 });

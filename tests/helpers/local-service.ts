@@ -27,20 +27,41 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+function spawnLocalMode(dataDir: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['infra/local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs local mode expecting it to fail to start: its exit code and everything it printed. */
+export async function failedStart(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 45_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnLocalMode(dataDir, env);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
+  if (code === 'timeout') {
+    child.kill('SIGKILL');
+    throw new Error(`Local mode did not exit within ${timeoutMs} ms:\n${output}`);
+  }
+  return { code, output };
+}
+
 /** Starts `npm start`'s entry point on a free port with its own data directory. */
 export async function startLocalService(options: StartOptions = {}): Promise<LocalService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tasks-data-'));
-  const child = spawn(process.execPath, ['infra/local/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnLocalMode(dataDir, options.env);
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;

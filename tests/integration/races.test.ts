@@ -40,8 +40,7 @@ const workflow = {
 const clock = fakeClock();
 
 beforeAll(async () => {
-  dynamodb = await startDynamoDBLocal(dataDir);
-  await dynamodb.ready();
+  dynamodb = await startDynamoDBLocal({ dataDir, heap: '256m', log: () => {} });
   await ensureTable(dynamodb.endpoint, 'tasks');
   table = {
     db: documentClient({ endpoint: dynamodb.endpoint }),
