@@ -26,6 +26,8 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  // Routes still fetching when the page goes would otherwise fail after the test.
+  for (const page of context?.pages() ?? []) await page.unrouteAll({ behavior: 'ignoreErrors' });
   await context?.close();
   context = undefined;
   // Long tasks left running would load the machine for the rest of the suite.

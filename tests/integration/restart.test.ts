@@ -72,7 +72,8 @@ describe('restarts', () => {
     for (const id of ids) {
       await waitFor(async () => ((await read(id)).status === 'SUCCESS' ? true : undefined));
     }
-  });
+    // Two start-ups of local mode (JVM included) on a 2-core machine.
+  }, 90_000);
 
   it('refuses a second local mode on a data directory in use, leaving the first one working', async () => {
     const running = services.at(-1) as LocalService;

@@ -168,8 +168,9 @@ describe('Dockerfile.local', () => {
   });
 
   it('sets only environment variables that local mode reads', () => {
+    const sources = ['infra/local/main.ts', 'infra/local/settings.ts'].map(read).join('\n');
     const readByLocalMode = new Set(
-      [...read('infra/local/main.ts').matchAll(/process\.env\.(\w+)/g)].map((m) => m[1]),
+      [...sources.matchAll(/(?:process\.env|\benv)\.(\w+)/g)].map((m) => m[1]),
     );
     const set = [...Object.keys(imageEnv), ...Object.keys(app?.environment ?? {})];
     expect(set).toEqual(expect.arrayContaining(['HOST', 'PORT', 'DYNAMODB_ENDPOINT']));
