@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { runningDynamoDBLocal } from '../../infra/local/dynamodb.ts';
 import { type apiClient, useLocalService, waitFor } from '../helpers/local-service.ts';
+import { responseValidator } from '../helpers/openapi-validator.ts';
 
 // One-second slices: every task here goes round the workflow's Work → Wait loop.
 const local = useLocalService({ env: { WORK_SLICE_SECONDS: '1' } });
-const api: ReturnType<typeof apiClient> = (...args) => local.api(...args);
+// Every answer is checked against the OpenAPI document before a test looks at it.
+const conformsToDocument = responseValidator();
+const api: ReturnType<typeof apiClient> = async (...args) => {
+  const answer = await local.api(...args);
+  conformsToDocument(args[0], args[1], answer);
+  return answer;
+};
 
 const create = async (body?: unknown) => {
   const response = await api('POST', '/tasks', body);
