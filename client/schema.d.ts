@@ -145,12 +145,12 @@ export interface components {
     /** @default {} */
     CreateTaskRequest: {
       /** @default null */
-      name: string | null;
+      name?: string | null;
       /**
        * @default simulate
        * @enum {string}
        */
-      type: 'simulate';
+      type?: 'simulate';
       /** @description The input of the task type, checked against the schema of the type */
       input?: components['schemas']['SimulateInput'];
     };
@@ -160,14 +160,14 @@ export interface components {
        * @default CANCELLED
        * @constant
        */
-      status: 'CANCELLED';
+      status?: 'CANCELLED';
     };
     /** @default {} */
     SimulateInput: {
       /** @default 10 */
-      duration_seconds: number;
+      duration_seconds?: number;
       /** @default false */
-      fail: boolean;
+      fail?: boolean;
     };
   };
   responses: never;
