@@ -11,6 +11,13 @@ export type TaskStatus = Task['status'];
 export type TaskResult = components['schemas']['TaskResult'];
 export type CreateTaskRequest = components['schemas']['CreateTaskRequest'];
 
+export const STATUSES: readonly TaskStatus[] = [
+  'PENDING',
+  'RUNNING',
+  'SUCCESS',
+  'FAILURE',
+  'CANCELLED',
+];
 export const FINISHED_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILURE', 'CANCELLED'];
 export const isFinished = (status: TaskStatus) => FINISHED_STATUSES.includes(status);
 
