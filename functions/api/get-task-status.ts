@@ -11,9 +11,17 @@ import { logger } from '../logger.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { getTaskOrThrow, tableFromEnvironment } from '../tasks/store.ts';
 
-/** How often a waiting request reads the task: one read of an item under 4 KB each time. */
+/**
+ * How often a waiting request reads the task. Each read is a strongly consistent GetItem of
+ * an item under 4 KB, 1 read unit, so a 20 s wait costs at most 41 units
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
+ */
 export const WAIT_POLL_MS = 500;
-/** Left of the function's time when a wait gives up, so the 304 is sent before the timeout. */
+/**
+ * Left of the function's time when a wait gives up, so the 304 is sent before the timeout;
+ * API Gateway itself waits 30 s at most for an integration
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+ */
 const ANSWER_MARGIN_MS = 1000;
 const MAX_RETRY_AFTER_SECONDS = 5;
 
