@@ -142,6 +142,9 @@ export interface components {
       code: string;
       task_id?: string;
     };
+    GatewayRefusal: {
+      message: string;
+    };
     /** @default {} */
     CreateTaskRequest: {
       /** @default null */
@@ -190,6 +193,8 @@ export interface components {
     CacheControl: string;
     /** @description Seconds before the next request is worth making */
     RetryAfter: string;
+    /** @description The authentication scheme: `Bearer` */
+    WWWAuthenticate: string;
     /** @description `true` when the answer is a replay of an earlier request */
     IdempotentReplayed: 'true';
   };
@@ -255,16 +260,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description Local mode does not answer for this Host */
@@ -352,16 +369,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description The request conflicts with the state of the task or of another request */
@@ -502,16 +531,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description No such task */
@@ -607,16 +648,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description No such task */
@@ -740,16 +793,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description No such task */
@@ -835,16 +900,28 @@ export interface operations {
           };
         };
       };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
       /** @description A page of another origin sent the request */
       403: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description No such task */
@@ -934,10 +1011,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'cross_origin_refused';
-          };
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
         };
       };
       /** @description Local mode does not answer for this Host */

@@ -10,6 +10,7 @@ import { ROUTES, type Route } from '../routes.ts';
 import {
   DeletedTaskSchema,
   ErrorSchema,
+  GatewayRefusalSchema,
   HealthSchema,
   TaskResultSchema,
   TaskSchema,
@@ -68,17 +69,28 @@ function errorResponses(codes: Record<number, string[]>): Record<string, Json> {
   const responses: Record<string, Json> = {};
   for (const status of [...statuses].sort()) {
     const all = [...(codes[status] ?? []), ...(COMMON_ERRORS[status] ?? [])];
+    const error = { allOf: [ref('schemas', 'Error'), { properties: { code: { enum: all } } }] };
     responses[status] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Refused',
       ...(RETRY_AFTER_ON.has(status) && {
         headers: { 'Retry-After': ref('headers', 'RetryAfter') },
       }),
-      content: json({
-        allOf: [ref('schemas', 'Error'), { properties: { code: { enum: all } } }],
-      }),
+      // With sign-in on, API Gateway's own refusal of a token without the route's scope.
+      content: json(status === 403 ? { anyOf: [error, ref('schemas', 'GatewayRefusal')] } : error),
     };
   }
+  responses[401] = {
+    description: 'With sign-in on: no valid access token (API Gateway answers it)',
+    headers: { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') },
+    content: json(ref('schemas', 'GatewayRefusal')),
+  };
   return responses;
+}
+
+/** The open route answers no 401. */
+function withoutSignIn(responses: Record<string, Json>): Record<string, Json> {
+  const { 401: _, ...rest } = responses;
+  return rest;
 }
 
 function queryParameters(schema: v.GenericSchema): Json[] {
@@ -222,7 +234,7 @@ const OPERATIONS: Record<string, Json> = {
     security: [],
     responses: {
       200: { description: 'Healthy', content: json(ref('schemas', 'Health')) },
-      ...errorResponses({}),
+      ...withoutSignIn(errorResponses({})),
       503: {
         description: 'The database cannot be reached, or the service is unavailable',
         content: json({ anyOf: [ref('schemas', 'Health'), ref('schemas', 'Error')] }),
@@ -285,6 +297,7 @@ export function openApiDocument(): Json {
         DeletedTask: jsonSchema(DeletedTaskSchema),
         Health: jsonSchema(HealthSchema),
         Error: jsonSchema(ErrorSchema),
+        GatewayRefusal: jsonSchema(GatewayRefusalSchema),
         CreateTaskRequest: createTaskBody(),
         CancelTaskRequest: jsonSchema(CancelTaskBody),
         ...inputs,
@@ -316,6 +329,7 @@ export function openApiDocument(): Json {
           type: 'string',
           pattern: '^[0-9]+$',
         }),
+        WWWAuthenticate: header('The authentication scheme: `Bearer`'),
         IdempotentReplayed: header('`true` when the answer is a replay of an earlier request', {
           type: 'string',
           enum: ['true'],

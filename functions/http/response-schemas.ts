@@ -50,3 +50,6 @@ export const ErrorSchema = v.object({
   /** Only with `start_failed`: the task that was recorded as FAILURE. */
   task_id: v.optional(v.string()),
 });
+
+/** API Gateway's own refusals with sign-in on: `401 {"message":"Unauthorized"}`, `403 {"message":"Forbidden"}`. */
+export const GatewayRefusalSchema = v.object({ message: v.string() });
