@@ -1,18 +1,24 @@
+import { type Clock, systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
-import { isFinished, resultView } from '../tasks/model.ts';
+import { resultView } from '../tasks/model.ts';
 import { getTaskOrThrow, tableFromEnvironment } from '../tasks/store.ts';
+import { retryAfterSeconds } from './get-task-status.ts';
 
-export function makeHandler({ table }: Pick<Dependencies, 'table'>) {
+export function makeHandler({
+  table,
+  clock = systemClock,
+}: Pick<Dependencies, 'table'> & { clock?: Clock }) {
   return httpHandler(async (event) => {
     const taskId = taskIdParam(event);
     logger.appendKeys({ task_id: taskId });
     const task = await getTaskOrThrow(table, taskId);
-    return json(200, resultView(task), isFinished(task.status) ? {} : { 'retry-after': '1' });
+    const retryAfter = retryAfterSeconds(task, clock.now());
+    return json(200, resultView(task), retryAfter ? { 'retry-after': String(retryAfter) } : {});
   });
 }
 

@@ -18,11 +18,13 @@ export function json(
 /**
  * A 200 that carries an ETag, or a bodiless 304 when the client already holds this
  * representation, so pollers that see no change cost almost nothing to serve.
+ * `advisory` headers (Retry-After) go on both answers but are no part of the representation.
  */
 export function cacheable(
   event: APIGatewayProxyEventV2,
   body: unknown,
   headers: Record<string, string> = {},
+  advisory: Record<string, string> = {},
 ): Response {
   const response = json(200, body, { 'cache-control': 'no-cache', ...headers });
   const etag = `"${createHash('sha256')
@@ -32,8 +34,9 @@ export function cacheable(
     .slice(0, 27)}"`;
   response.headers.etag = etag;
   if (matches(event.headers?.['if-none-match'], etag)) {
-    return { statusCode: 304, headers: { etag, 'cache-control': 'no-cache' } };
+    return { statusCode: 304, headers: { etag, 'cache-control': 'no-cache', ...advisory } };
   }
+  Object.assign(response.headers, advisory);
   return response;
 }
 

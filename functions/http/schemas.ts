@@ -87,4 +87,31 @@ export const ERROR_CODES = {
   create: { type: 'unknown_type' },
   cancel: { status: 'invalid_status' },
   list: { status: 'invalid_status', limit: 'invalid_limit', cursor: 'invalid_cursor' },
+  status: { wait: 'invalid_wait' },
 } as const;
+
+/**
+ * The `Idempotency-Key` header of `POST /tasks`: 1–255 printable ASCII characters
+ * without spaces (a UUID fits), as Stripe and the IETF draft allow.
+ */
+export const IdempotencyKeyHeader = v.pipe(
+  v.string(),
+  v.regex(/^[!-~]{1,255}$/, 'must be 1 to 255 printable ASCII characters without spaces'),
+);
+
+export const MAX_WAIT_SECONDS = 20;
+const WAIT = `must be an integer from 1 to ${MAX_WAIT_SECONDS}`;
+
+/** `GET /tasks/{id}/status` query parameters: `wait` holds the request until the task changes. */
+export const TaskStatusQuery = jsonObject({
+  wait: v.optional(
+    v.pipe(
+      v.string(WAIT),
+      v.regex(/^\d{1,2}$/, WAIT),
+      v.transform(Number),
+      v.minValue(1, WAIT),
+      v.maxValue(MAX_WAIT_SECONDS, WAIT),
+    ),
+  ),
+});
+export type TaskStatusRequest = v.InferOutput<typeof TaskStatusQuery>;
