@@ -29,6 +29,8 @@ export interface Route {
   table: TableAccess;
   /** What the handler may do to workflow executions. */
   workflow?: readonly WorkflowAction[];
+  /** The function's timeout when it differs from API_TIMEOUT_SECONDS. */
+  timeoutSeconds?: number;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -37,7 +39,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/tasks',
     entry: 'functions/api/create-task.ts',
-    table: { items: ['PutItem', 'UpdateItem'] },
+    /** GetItem reads an idempotency key's record and the task it names. */
+    table: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
     workflow: ['StartExecution'],
   },
   {
@@ -53,6 +56,8 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks/{id}/status',
     entry: 'functions/api/get-task-status.ts',
     table: { items: ['GetItem'] },
+    /** `?wait=` holds a request up to 20 s; API Gateway's integration timeout is 30 s. */
+    timeoutSeconds: 25,
   },
   {
     name: 'CancelTask',

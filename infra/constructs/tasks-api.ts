@@ -86,7 +86,7 @@ export class TasksApi extends Construct {
       const handler = new ServiceFunction(this, route.name, {
         entry: route.entry,
         description: `${route.method} ${route.path}`,
-        timeout: Duration.seconds(API_TIMEOUT_SECONDS),
+        timeout: Duration.seconds(route.timeoutSeconds ?? API_TIMEOUT_SECONDS),
         defaults,
       }).useTable(tasks, route.table);
       handler.allowOnWorkflow(workflow, route.workflow ?? []);

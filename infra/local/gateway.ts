@@ -155,7 +155,7 @@ async function serve(
     ? toEvent(req, url, `${match.route.method} ${match.route.path}`, match.params ?? {}, body)
     : toEvent(req, url, '$default', {}, body);
   const result = match
-    ? await invokeWithTimeout(match.handler, event, match.route.name)
+    ? await invokeWithTimeout(match.handler, event, match.route.name, match.route.timeoutSeconds)
     : await invokeWithTimeout(notFound, event, DEFAULT_ROUTE.name);
   res.writeHead(result.statusCode ?? 200, {
     ...lowerCaseHeaders(result.headers),
@@ -174,14 +174,15 @@ async function invokeWithTimeout(
   handler: ApiHandler,
   event: APIGatewayProxyEventV2,
   name: string,
+  timeoutSeconds = API_TIMEOUT_SECONDS,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const timeoutMs = API_TIMEOUT_SECONDS * 1000;
+  const timeoutMs = timeoutSeconds * 1000;
   const timer = new AbortController();
   const timedOut = sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => ({
     statusCode: 503,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      error: `The request did not finish within ${API_TIMEOUT_SECONDS} s`,
+      error: `The request did not finish within ${timeoutSeconds} s`,
       code: 'timeout',
     }),
   }));

@@ -202,8 +202,12 @@ describe('functions', () => {
   });
 
   it('give the API functions their timeout from the route table', () => {
-    for (const handler of stack.api.functions.values())
-      expect(resource(logicalId(handler.function)).Properties.Timeout).toBe(API_TIMEOUT_SECONDS);
+    for (const route of ROUTES) {
+      const { Properties } = resource(logicalId(routeFunction(route.name).function));
+      expect(Properties.Timeout, route.name).toBe(route.timeoutSeconds ?? API_TIMEOUT_SECONDS);
+      // API Gateway gives up on an integration after 30 s.
+      expect(Properties.Timeout, route.name).toBeLessThan(30);
+    }
     const recordFailure = resource(logicalId(stack.workflow.recordFailure.function));
     expect(recordFailure.Properties.Timeout).toBe(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds);
   });
