@@ -533,12 +533,14 @@ async function mergedKeys(
       } else {
         condition = '#pk = :pk';
       }
+      const names: Record<string, string> = { '#pk': index.partitionKey };
+      if (condition.includes('#sk')) names['#sk'] = index.sortKey;
       const { Items = [] } = await table.db.send(
         new QueryCommand({
           TableName: table.name,
           IndexName: index.name,
           KeyConditionExpression: condition,
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ScanIndexForward: byName,
           // BETWEEN includes the cursor's own key: one more to make up for it.
