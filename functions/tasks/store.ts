@@ -60,6 +60,8 @@ const CONDITIONS = {
   statusIs: '#status = :seen_status',
   statusIn: (placeholders: string[]) => `#status IN (${placeholders.join(', ')})`,
   ownedBy: '#owner = :owner',
+  /** Tasks written before owners existed have none and belong to the anonymous owner. */
+  ownedByAnonymous: '(#owner = :owner OR attribute_not_exists(#owner))',
   /** Nobody appended to the timeline since it was read (the store rewrites it whole). */
   timelineUnchanged: '#events_total = :seen_events',
   /** The progress milestone of this write is already in the timeline. */
@@ -231,7 +233,7 @@ export async function listTasks(
   // The index is eventually consistent: a task that changed status since it was indexed,
   // or a foreign item, is left out rather than shown under the wrong filter.
   const tasks = items
-    .filter((item) => visibleTo(item, access) && (owner === '*' || item.owner === owner))
+    .filter((item) => visibleTo(item, access) && (owner === '*' || ownerOfItem(item) === owner))
     .filter((item) => !query.status || item.status === query.status)
     .map(toTask);
   const last = shown.at(-1);
@@ -297,9 +299,12 @@ export async function transitionTask(
       set.finished_at = now.toISOString();
       set.expires_at = Math.floor(now.getTime() / 1000) + table.retentionSeconds;
     }
-    const owner = item.owner as string;
-    set.owner_status = ownerStatusKey(owner, to);
-    set.shard_status = shardStatusKey(item.shard as string, to);
+    // Keys derived again, not read, so an item written before this schema gets them too.
+    const owner = ownerOfItem(item);
+    Object.assign(
+      set,
+      taskKeys(owner, taskId, to, typeof item.name === 'string' ? item.name : null),
+    );
     const event: TaskEvent = { at: now.toISOString(), type: TRANSITION_EVENTS[name] };
     set.events = appendEvent(eventsOf(item), event);
     set.events_total = eventsTotalOf(item) + 1;
@@ -420,11 +425,7 @@ export async function deleteTask(
     const names: Record<string, string> = { '#status': 'status' };
     const values: Item = { ':seen_status': status };
     const conditions = [CONDITIONS.exists, CONDITIONS.statusIs];
-    if (!access.admin) {
-      names['#owner'] = 'owner';
-      values[':owner'] = item.owner;
-      conditions.push(CONDITIONS.ownedBy);
-    }
+    if (!access.admin) conditions.push(ownedByClause({ names, values }, ownerOfItem(item)));
     try {
       await table.db.send(
         new TransactWriteCommand({
@@ -438,7 +439,7 @@ export async function deleteTask(
                 ExpressionAttributeValues: values,
               },
             },
-            ...totalsUpdates(table, item.owner as string, taskId, status, undefined),
+            ...totalsUpdates(table, ownerOfItem(item), taskId, status, undefined),
           ],
         }),
       );
@@ -466,10 +467,14 @@ function ownerOf(access: Access): string {
   return access.owner ?? ANONYMOUS_OWNER;
 }
 
-/** A task item (not a totals counter) that `access` may see. */
+/** The owner of a task item; items written before owners existed belong to the anonymous owner. */
+function ownerOfItem(item: Item): string {
+  return typeof item.owner === 'string' ? item.owner : ANONYMOUS_OWNER;
+}
+
+/** A task item (not a totals counter: those have no status) that `access` may see. */
 function visibleTo(item: Item, access: Access): boolean {
-  const isTask = isStatus(item.status) && typeof item.owner === 'string';
-  return isTask && (access.admin === true || item.owner === ownerOf(access));
+  return isStatus(item.status) && (access.admin === true || ownerOfItem(item) === ownerOf(access));
 }
 
 async function readItem(table: TaskTable, taskId: string): Promise<Item | undefined> {
@@ -577,10 +582,13 @@ function updateParts(set: Item): UpdateParts {
   return { expression: `SET ${assignments.join(', ')}`, names, values };
 }
 
-function ownedByClause(update: UpdateParts, owner: string): string {
+function ownedByClause(
+  update: { names: Record<string, string>; values: Item },
+  owner: string,
+): string {
   update.names['#owner'] = 'owner';
   update.values[':owner'] = owner;
-  return CONDITIONS.ownedBy;
+  return owner === ANONYMOUS_OWNER ? CONDITIONS.ownedByAnonymous : CONDITIONS.ownedBy;
 }
 
 function eventsOf(item: Item): TaskEvent[] {
@@ -620,7 +628,7 @@ async function backoff(table: TaskTable, attempt: number): Promise<void> {
 }
 
 function toRecord(item: Item): TaskRecord {
-  return { task: toTask(item), owner: String(item.owner), events: eventsOf(item) };
+  return { task: toTask(item), owner: ownerOfItem(item), events: eventsOf(item) };
 }
 
 /** The task as the API shows it: fixed field order, internal attributes left out. */
