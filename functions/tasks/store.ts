@@ -122,6 +122,16 @@ export interface TaskTable {
 type Item = Record<string, unknown>;
 
 /*
+ * DynamoDB actions per function, for IAM (TransactWriteItems needs no action of its own:
+ * each of its Put/Update/Delete is authorized as PutItem/UpdateItem/DeleteItem,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html):
+ * - createTask: PutItem, UpdateItem (the totals);
+ * - getTask, getTaskOrThrow, getTaskRecord: GetItem;
+ * - listTasks: Query on the indexes, BatchGetItem on the table; searchTasks also GetItem;
+ * - transitionTask: progress UpdateItem; any other transition GetItem + UpdateItem;
+ * - deleteTask: GetItem, DeleteItem, UpdateItem (the totals);
+ * - getTotals: GetItem (one owner), BatchGetItem (every owner).
+ *
  * One function per operation, not a class: a bundle then holds only the operations its
  * handler calls, which is what the IAM check in tests/infra reads to prove each
  * function's grants.

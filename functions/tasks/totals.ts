@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch.ts';
 import { allShardKeys, shardKey, shardOf } from './keys.ts';
 import { STATUSES, type TaskStatus } from './model.ts';
-import { SHARDS } from './schema.ts';
+import { ANONYMOUS_OWNER, SHARDS } from './schema.ts';
 import type { TaskTable } from './store.ts';
 
 /**
@@ -93,4 +93,26 @@ export async function readTotals(table: TaskTable, owner: string): Promise<Total
     }),
   );
   return sum(Item ? [Item] : []);
+}
+
+/**
+ * Uncounts a task that DynamoDB's TTL deleted (a stream record with
+ * `userIdentity.principalId = dynamodb.amazonaws.com`, `eventName = REMOVE`, its
+ * OldImage unmarshalled). TTL deletes are not made by the store, so no transaction
+ * counted them out; a stream consumer calls this once per such record. Items without a
+ * status (the counters themselves) are ignored.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html
+ */
+export async function uncountExpiredTask(
+  table: TaskTable,
+  oldImage: Record<string, unknown>,
+): Promise<void> {
+  const { task_id: taskId, status, owner } = oldImage;
+  if (typeof taskId !== 'string' || !STATUSES.includes(status as TaskStatus)) return;
+  const ownerName = typeof owner === 'string' ? owner : ANONYMOUS_OWNER;
+  await Promise.all(
+    totalsUpdates(table, ownerName, taskId, status as TaskStatus, undefined).map(({ Update }) =>
+      table.db.send(new UpdateCommand(Update)),
+    ),
+  );
 }

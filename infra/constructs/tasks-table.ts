@@ -3,6 +3,7 @@ import {
   AttributeType,
   Billing,
   ProjectionType,
+  StreamViewType,
   TableEncryptionV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -37,6 +38,9 @@ export class TasksTable extends Construct {
         projectionType: ProjectionType[index.projection],
       })),
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      // The old image of each TTL delete lets a consumer uncount the expired task from the
+      // totals (functions/tasks/totals.ts, uncountExpiredTask).
+      dynamoStream: StreamViewType.OLD_IMAGE,
       billing: Billing.onDemand(),
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

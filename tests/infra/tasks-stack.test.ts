@@ -480,6 +480,12 @@ describe('table', () => {
     );
   });
 
+  it('streams old images, so tasks deleted by TTL can be uncounted from the totals', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      StreamSpecification: { StreamViewType: 'OLD_IMAGE' },
+    });
+  });
+
   it('projects only keys into its indexes, so a progress write touches none of them', () => {
     const { Properties } = onlyResource(template, 'AWS::DynamoDB::GlobalTable');
     const projections = Properties.GlobalSecondaryIndexes.map(

@@ -27,6 +27,7 @@ import {
   type TaskTable,
   transitionTask,
 } from '../../functions/tasks/store.ts';
+import { uncountExpiredTask } from '../../functions/tasks/totals.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
 const table: TaskTable = {
@@ -281,5 +282,24 @@ describe('listTasks', () => {
       ExpressionAttributeValues: { ':pk': 'alice', ':from': 'nightly', ':to': 'nightly\u{10FFFF}' },
       ScanIndexForward: true,
     });
+  });
+});
+
+describe('uncountExpiredTask', () => {
+  it("takes a task deleted by TTL out of its owner's and the all-owners totals", async () => {
+    db.on(UpdateCommand).resolves({});
+    await uncountExpiredTask(table, item({ status: 'SUCCESS' }));
+    const keys = db.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.task_id);
+    expect(keys).toEqual(['totals#owner#alice', expect.stringMatching(/^totals#all#\d\d$/)]);
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'ADD #from :from',
+      ExpressionAttributeNames: { '#from': 'SUCCESS' },
+      ExpressionAttributeValues: { ':from': -1 },
+    });
+  });
+
+  it('ignores a counter item', async () => {
+    await uncountExpiredTask(table, { task_id: 'totals#owner#alice', SUCCESS: 4 });
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
