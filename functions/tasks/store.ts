@@ -214,7 +214,7 @@ export async function listTasks(
   access: Access = {},
 ): Promise<TaskPage> {
   const owner = access.admin ? (query.owner ?? '*') : ownerOf(access);
-  const search = query.name === undefined ? undefined : nameKey(query.name);
+  const search = searchPrefix(query.name);
   if (search !== undefined && query.status) {
     throw new ValidationError(
       'A name search cannot be combined with a status filter',
@@ -227,6 +227,11 @@ export async function listTasks(
     ...(search !== undefined && { search }),
   };
   const after = query.cursor ? decodePageCursor(query.cursor, scope) : undefined;
+  // The scope tag is no secret: a hand-made cursor must still start inside the search's
+  // range, or the key condition would be invalid (a 500 instead of a 400).
+  if (after !== undefined && search !== undefined && !after.startsWith(search)) {
+    throw new ValidationError('Invalid cursor', 'invalid_cursor');
+  }
   const { index, partitions } = indexFor(owner, query.status, search !== undefined);
   const keys = await mergedKeys(table, index, partitions, {
     limit: query.limit,
@@ -250,6 +255,17 @@ export async function listTasks(
   return keys.length > query.limit && last
     ? { tasks, cursor: encodePageCursor(scope, last.sort) }
     : { tasks };
+}
+
+/** The normalized name prefix of a search; none for a blank one. */
+function searchPrefix(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const prefix = nameKey(name);
+  // A sort key holds at most 1,024 bytes; no stored name key comes near half of it.
+  if (Buffer.byteLength(prefix) > 512) {
+    throw new ValidationError('The name to search for is too long', 'invalid_query');
+  }
+  return prefix === '' ? undefined : prefix;
 }
 
 /**

@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TaskNotFoundError, TransitionRefusedError } from '../../functions/tasks/errors.ts';
 import { newTask } from '../../functions/tasks/model.ts';
+import { encodePageCursor } from '../../functions/tasks/page-cursor.ts';
 import { SHARDS } from '../../functions/tasks/schema.ts';
 import {
   createTask,
@@ -301,5 +302,25 @@ describe('uncountExpiredTask', () => {
   it('ignores a counter item', async () => {
     await uncountExpiredTask(table, { task_id: 'totals#owner#alice', SUCCESS: 4 });
     expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('listTasks input', () => {
+  it('lists without a name condition when the name searched for is blank', async () => {
+    db.on(QueryCommand).resolves({ Items: [] });
+    await listTasks(table, { limit: 10, name: '   ' }, { owner: 'alice' });
+    expect(db.commandCalls(QueryCommand)[0]?.args[0].input.IndexName).toBe('by-owner');
+  });
+
+  it('refuses a search cursor outside the searched prefix, and a search with a status', async () => {
+    const scope = { owner: 'alice', search: 'nightly' };
+    const cursor = encodePageCursor(scope, `a#${ID}`);
+    await expect(
+      listTasks(table, { limit: 10, name: 'Nightly', cursor }, { owner: 'alice' }),
+    ).rejects.toMatchObject({ statusCode: 400, code: 'invalid_cursor' });
+    await expect(
+      listTasks(table, { limit: 10, name: 'x', status: 'RUNNING' }, { owner: 'alice' }),
+    ).rejects.toMatchObject({ statusCode: 400, code: 'invalid_query' });
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });
