@@ -64,6 +64,8 @@ const CONDITIONS = {
   ownedByAnonymous: '(#owner = :owner OR attribute_not_exists(#owner))',
   /** Nobody appended to the timeline since it was read (the store rewrites it whole). */
   timelineUnchanged: '#events_total = :seen_events',
+  /** A task written before timelines existed still has none. */
+  timelineAbsent: 'attribute_not_exists(#events_total)',
   /** The progress milestone of this write is already in the timeline. */
   milestoneRecorded: '#milestone >= :milestone',
 };
@@ -336,10 +338,8 @@ export async function transitionTask(
     set.events_total = eventsTotalOf(item) + 1;
     const update = updateParts(set);
     update.names['#status'] = 'status';
-    update.names['#events_total'] = 'events_total';
     update.values[':seen_status'] = from;
-    update.values[':seen_events'] = eventsTotalOf(item);
-    const conditions = [CONDITIONS.exists, CONDITIONS.statusIs, CONDITIONS.timelineUnchanged];
+    const conditions = [CONDITIONS.exists, CONDITIONS.statusIs, timelineClause(update, item)];
     if (!access.admin) conditions.push(ownedByClause(update, owner));
     try {
       await table.db.send(
@@ -355,7 +355,7 @@ export async function transitionTask(
                 ExpressionAttributeValues: update.values,
               },
             },
-            ...totalsUpdates(table, owner, taskId, from, to),
+            ...totalsUpdates(table, owner, taskId, counted(item) ? from : undefined, to),
           ],
         }),
       );
@@ -402,9 +402,7 @@ async function writeProgress(
     const conditions = [CONDITIONS.exists, CONDITIONS.statusIn([':running'])];
     if (!access.admin) conditions.push(ownedByClause(update, ownerOf(access)));
     if (seen) {
-      update.names['#events_total'] = 'events_total';
-      update.values[':seen_events'] = eventsTotalOf(seen);
-      conditions.push(CONDITIONS.timelineUnchanged);
+      conditions.push(timelineClause(update, seen));
     } else if (milestone > 0) {
       update.names['#milestone'] = 'milestone';
       update.values[':milestone'] = milestone;
@@ -465,7 +463,9 @@ export async function deleteTask(
                 ExpressionAttributeValues: values,
               },
             },
-            ...totalsUpdates(table, ownerOfItem(item), taskId, status, undefined),
+            ...(counted(item)
+              ? totalsUpdates(table, ownerOfItem(item), taskId, status, undefined)
+              : []),
           ],
         }),
       );
@@ -496,6 +496,15 @@ function ownerOf(access: Access): string {
 /** The owner of a task item; items written before owners existed belong to the anonymous owner. */
 function ownerOfItem(item: Item): string {
   return typeof item.owner === 'string' ? item.owner : ANONYMOUS_OWNER;
+}
+
+/**
+ * Whether the totals count this task: every task written by this store is; one written
+ * before totals existed (no `shard` key) is not, until migrateLegacyTasks or its first
+ * status change keys it, so its old status is never uncounted.
+ */
+function counted(item: Item): boolean {
+  return typeof item.shard === 'string';
 }
 
 /** A task item (not a totals counter: those have no status) that `access` may see. */
@@ -615,6 +624,14 @@ function ownedByClause(
   update.names['#owner'] = 'owner';
   update.values[':owner'] = owner;
   return owner === ANONYMOUS_OWNER ? CONDITIONS.ownedByAnonymous : CONDITIONS.ownedBy;
+}
+
+/** The condition that nobody appended to `item`'s timeline since it was read. */
+function timelineClause(update: UpdateParts, item: Item): string {
+  update.names['#events_total'] = 'events_total';
+  if (typeof item.events_total !== 'number') return CONDITIONS.timelineAbsent;
+  update.values[':seen_events'] = item.events_total;
+  return CONDITIONS.timelineUnchanged;
 }
 
 function eventsOf(item: Item): TaskEvent[] {

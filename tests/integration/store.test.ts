@@ -10,6 +10,7 @@ import {
   TransitionRefusedError,
   ValidationError,
 } from '../../functions/tasks/errors.ts';
+import { migrateLegacyTasks } from '../../functions/tasks/migrate.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
 import { TIMELINE_LIMIT } from '../../functions/tasks/schema.ts';
 import {
@@ -416,5 +417,61 @@ describe('write economy (consumed capacity reported by DynamoDB Local)', () => {
     measured.delete = await units(() => deleteTask(table, task.task_id, { owner: 'owner-2' }));
     console.info(JSON.stringify(measured, null, 1));
     expect((measured.progress as { total: number }).total).toBe(1);
+  });
+});
+
+describe('tasks written before owners existed', () => {
+  it('belong to the anonymous owner, and are keyed and counted once by the migration', async () => {
+    const table = await freshTable();
+    const legacy = async (status: TaskStatus) => {
+      const at = now();
+      const task = {
+        ...newTask({
+          taskId: nextId(at.getTime()),
+          name: 'Old',
+          type: 'simulate',
+          input: {},
+          now: at,
+        }),
+        status,
+      };
+      await table.db.send(
+        new PutCommand({ TableName: table.name, Item: { ...task, kind: 'task' } }),
+      );
+      return task;
+    };
+    const [pending, running, done] = [
+      await legacy('PENDING'),
+      await legacy('RUNNING'),
+      await legacy('SUCCESS'),
+    ];
+    expect((await getTaskOrThrow(table, done.task_id)).status).toBe('SUCCESS');
+    expect(await getTask(table, done.task_id, bob)).toBeUndefined();
+    // A status change before the migration keys the task and counts only its new status.
+    await transitionTask(table, pending.task_id, 'start', {}, now(), SERVICE_ACCESS);
+    expect(await migrateLegacyTasks(table)).toBe(2);
+    expect(await migrateLegacyTasks(table)).toBe(0);
+    expect(await getTotals(table)).toEqual({
+      PENDING: 0,
+      RUNNING: 2,
+      SUCCESS: 1,
+      FAILURE: 0,
+      CANCELLED: 0,
+    });
+    const listed = await listTasks(table, { limit: 10 });
+    expect(listed.tasks.map((t) => t.task_id)).toEqual([
+      done.task_id,
+      running.task_id,
+      pending.task_id,
+    ]);
+    await transitionTask(table, running.task_id, 'cancel', {}, now());
+    await deleteTask(table, done.task_id);
+    expect(await getTotals(table)).toEqual({
+      PENDING: 0,
+      RUNNING: 1,
+      SUCCESS: 0,
+      FAILURE: 0,
+      CANCELLED: 1,
+    });
   });
 });
