@@ -16,7 +16,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { env } from '../config.ts';
 import { batchGetItems } from './batch.ts';
 import { TaskNotFoundError, TransitionRefusedError, ValidationError } from './errors.ts';
-import { allShardKeys, nameKey, ownerStatusKey, shardStatusKey, taskKeys } from './keys.ts';
+import {
+  allShardKeys,
+  isOwner,
+  nameKey,
+  ownerStatusKey,
+  shardStatusKey,
+  taskKeys,
+} from './keys.ts';
 import {
   canTransition,
   isFinished,
@@ -215,7 +222,7 @@ export async function listTasks(
   query: ListQuery,
   access: Access = {},
 ): Promise<TaskPage> {
-  const owner = access.admin ? (query.owner ?? '*') : ownerOf(access);
+  const owner = access.admin ? ownerFilter(query.owner) : ownerOf(access);
   const search = searchPrefix(query.name);
   if (search !== undefined && query.status) {
     throw new ValidationError(
@@ -293,7 +300,7 @@ export async function getTotals(
   access: Access = {},
   filter: { owner?: string } = {},
 ): Promise<Totals> {
-  return readTotals(table, access.admin ? (filter.owner ?? '*') : ownerOf(access));
+  return readTotals(table, access.admin ? ownerFilter(filter.owner) : ownerOf(access));
 }
 
 /**
@@ -491,6 +498,13 @@ export async function pingTable(table: TaskTable, timeoutMs: number): Promise<vo
 
 function ownerOf(access: Access): string {
   return access.owner ?? ANONYMOUS_OWNER;
+}
+
+/** An operator's `?owner=` filter: one owner, or '*' (every owner) when absent. */
+function ownerFilter(owner: string | undefined): string {
+  if (owner === undefined) return '*';
+  if (!isOwner(owner)) throw new ValidationError('Invalid owner filter', 'invalid_owner');
+  return owner;
 }
 
 /** The owner of a task item; items written before owners existed belong to the anonymous owner. */

@@ -324,3 +324,15 @@ describe('listTasks input', () => {
     expect(db.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });
+
+describe('owner filter', () => {
+  it("answers 400 invalid_owner to an operator's empty or control-character owner filter", async () => {
+    for (const owner of ['', 'a\nb', 'x'.repeat(257)]) {
+      await expect(listTasks(table, { limit: 1, owner }, { admin: true })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'invalid_owner',
+      });
+    }
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
