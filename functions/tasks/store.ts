@@ -139,7 +139,7 @@ type Item = Record<string, unknown>;
  * - listTasks: Query on the indexes, BatchGetItem on the table; searchTasks also GetItem;
  * - transitionTask: progress UpdateItem; any other transition GetItem + UpdateItem;
  * - deleteTask: GetItem, DeleteItem, UpdateItem (the totals);
- * - getTotals: GetItem (one owner), BatchGetItem (every owner).
+ * - getTotals: BatchGetItem.
  *
  * One function per operation, not a class: a bundle then holds only the operations its
  * handler calls, which is what the IAM check in tests/infra reads to prove each

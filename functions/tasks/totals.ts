@@ -1,8 +1,8 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch.ts';
-import { allShardKeys, shardKey, shardOf } from './keys.ts';
+import { shardOf } from './keys.ts';
 import { STATUSES, type TaskStatus } from './model.ts';
-import { ANONYMOUS_OWNER, SHARDS } from './schema.ts';
+import { ANONYMOUS_OWNER, TOTALS_SHARDS } from './schema.ts';
 import type { TaskTable } from './store.ts';
 
 /**
@@ -11,26 +11,28 @@ import type { TaskTable } from './store.ts';
  * transaction makes them exact under any concurrency: a transition whose condition
  * fails changes no counter. Progress writes change no status and touch no counter.
  *
- * Two counters per change:
- * - `totals#owner#<owner>`: one item per owner, read with one GetItem (1 unit);
- * - `totals#all#NN`: the all-owners totals split like the task shards (NN = the task's
- *   shard), so no single item takes every transition of the service; an operator's
- *   totals read the 16 items with one BatchGetItem (8 units, eventually consistent).
- * A transactional write costs 2 units per item, so a status change costs 2 (task)
- * + 2 + 2 (counters) units plus its index entries, 3-4 times per task.
- *
- * One owner's counter item takes about 1,000 writes/s, that is 500 transactional
- * changes/s, about 150 tasks/s for one owner (create, start, finish): the ceiling of
- * one owner, not of the service.
+ * Two counters per change, each split over TOTALS_SHARDS items by a hash of the task id:
+ * - `totals#owner#<owner>#NN`: one owner's totals (8 items, read together);
+ * - `totals#all#NN`: every owner's totals, for operators (32 items).
+ * An unsplit counter would put every status change of one owner (and, for the
+ * all-owners counter, of the whole service) on one item: one item takes about 1,000
+ * write units/s, 500 transactional updates, and concurrent transactions on it cancel
+ * each other. A transactional write costs 2 units per item, so a status change costs
+ * 2 (task) + 2 + 2 (counters) units plus its index entries, 3-4 times per task.
  */
 export type Totals = Record<TaskStatus, number>;
 
-export const ownerTotalsKey = (owner: string) => `totals#owner#${owner}`;
-export const allTotalsKey = (shard: number) => `totals#all#${shardKey(shard).slice(6)}`;
+const pad = (n: number) => String(n).padStart(2, '0');
+export const ownerTotalsKey = (owner: string, shard: number) =>
+  `totals#owner#${owner}#${pad(shard)}`;
+export const allTotalsKey = (shard: number) => `totals#all#${pad(shard)}`;
 
 /** The counter items a change of `taskId`'s status updates. */
 export function totalsKeysOf(owner: string, taskId: string): string[] {
-  return [ownerTotalsKey(owner), allTotalsKey(shardOf(taskId))];
+  return [
+    ownerTotalsKey(owner, shardOf(taskId, TOTALS_SHARDS.owner)),
+    allTotalsKey(shardOf(taskId, TOTALS_SHARDS.all)),
+  ];
 }
 
 /** The Update actions moving one task from `from` to `to` (either may be absent). */
@@ -78,21 +80,14 @@ function sum(items: readonly Record<string, unknown>[]): Totals {
 
 /**
  * Totals per status of one owner, or of every owner when `owner` is '*' (operators).
- * Callers decide who may ask for what: the store functions in store.ts check it.
+ * Callers decide who may ask for what: getTotals in store.ts checks it.
  */
 export async function readTotals(table: TaskTable, owner: string): Promise<Totals> {
-  if (owner === '*') {
-    const keys = allShardKeys(SHARDS).map((_, shard) => allTotalsKey(shard));
-    return sum(await batchGetItems(table.db, table.name, 'task_id', keys));
-  }
-  const { Item } = await table.db.send(
-    new GetCommand({
-      TableName: table.name,
-      Key: { task_id: ownerTotalsKey(owner) },
-      ConsistentRead: true,
-    }),
-  );
-  return sum(Item ? [Item] : []);
+  const keys =
+    owner === '*'
+      ? Array.from({ length: TOTALS_SHARDS.all }, (_, shard) => allTotalsKey(shard))
+      : Array.from({ length: TOTALS_SHARDS.owner }, (_, shard) => ownerTotalsKey(owner, shard));
+  return sum(await batchGetItems(table.db, table.name, 'task_id', keys));
 }
 
 /**
