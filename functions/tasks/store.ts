@@ -159,23 +159,28 @@ export async function createTask(table: TaskTable, task: Task, access: Access = 
     events: [{ at: task.created_at, type: 'created' }] satisfies TaskEvent[],
     events_total: 1,
   };
-  try {
-    await table.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } },
-          ...totalsUpdates(table, owner, task.task_id, undefined, task.status),
-        ],
-      }),
-    );
-  } catch (error) {
-    if (reasonOf(error, 0) === 'ConditionalCheckFailed') {
-      throw new ConditionalCheckFailedException({
-        message: `Task ${task.task_id} already exists`,
-        $metadata: {},
-      });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await table.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } },
+            ...totalsUpdates(table, owner, task.task_id, undefined, task.status),
+          ],
+        }),
+      );
+      return;
+    } catch (error) {
+      if (reasonOf(error, 0) === 'ConditionalCheckFailed') {
+        throw new ConditionalCheckFailedException({
+          message: `Task ${task.task_id} already exists`,
+          $metadata: {},
+        });
+      }
+      // Another transaction held a counter item: the task was not written, try again.
+      if (!lostRace(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
+      await backoff(table, attempt);
     }
-    throw error;
   }
 }
 

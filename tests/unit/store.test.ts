@@ -339,3 +339,13 @@ describe('owner filter', () => {
     expect(db.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });
+
+describe('createTask under contention', () => {
+  it('tries again when another transaction held a counter item', async () => {
+    db.on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'TransactionConflict', 'None'))
+      .resolves({});
+    await createTask(table, task);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+});
