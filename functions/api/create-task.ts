@@ -27,7 +27,13 @@ import {
 } from '../tasks/idempotency.ts';
 import { startExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { newTask, type Task } from '../tasks/model.ts';
-import { createTask, getTask, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import {
+  createTask,
+  getTask,
+  SERVICE_ACCESS,
+  tableFromEnvironment,
+  transitionTask,
+} from '../tasks/store.ts';
 import { taskType } from '../tasks/types/index.ts';
 
 type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
@@ -76,6 +82,7 @@ async function start({ table, workflow, clock }: Deps, task: Task): Promise<Resp
       'fail',
       { error: 'The task could not be started' },
       clock.now(),
+      SERVICE_ACCESS,
     );
     return json(503, {
       error: 'The task could not be started; it was recorded as FAILURE',

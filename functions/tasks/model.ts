@@ -40,6 +40,11 @@ export function isStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 }
 
+/** Whether a task in `status` may take the transition `name`. */
+export function canTransition(status: TaskStatus, name: TransitionName): boolean {
+  return (TRANSITIONS[name].from as readonly TaskStatus[]).includes(status);
+}
+
 export function isFinished(status: TaskStatus): boolean {
   return !ACTIVE_STATUSES.includes(status);
 }

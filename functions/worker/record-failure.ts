@@ -7,7 +7,7 @@ import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import { taskIdOfExecution } from '../tasks/launcher.ts';
-import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { SERVICE_ACCESS, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
 export interface RecordFailureInput {
@@ -59,6 +59,7 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
           'fail',
           { error: couldNotComplete(reference) },
           clock.now(),
+          SERVICE_ACCESS,
         );
         logger.error('Task failed in the workflow', {
           reference,

@@ -14,7 +14,13 @@ import {
   workflowFromEnvironment,
 } from '../tasks/launcher.ts';
 import { isFinished, type Task, type TaskStatus } from '../tasks/model.ts';
-import { getTask, listTasks, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import {
+  getTask,
+  listTasks,
+  SERVICE_ACCESS,
+  tableFromEnvironment,
+  transitionTask,
+} from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
 type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
@@ -71,7 +77,11 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
   for (const status of ['RUNNING', 'PENDING'] as const satisfies TaskStatus[]) {
     let cursor: string | undefined;
     do {
-      const page = await listTasks(deps.table, { status, limit: 100, ...(cursor && { cursor }) });
+      const page = await listTasks(
+        deps.table,
+        { status, limit: 100, ...(cursor && { cursor }) },
+        SERVICE_ACCESS,
+      );
       for (const task of page.tasks) {
         if (seen.has(task.task_id)) continue;
         seen.add(task.task_id);
@@ -137,7 +147,14 @@ async function recordFailure(
   details: Record<string, unknown>,
 ): Promise<Reconciled> {
   try {
-    await transitionTask(table, task.task_id, 'fail', { error: couldNotComplete(reference) }, now);
+    await transitionTask(
+      table,
+      task.task_id,
+      'fail',
+      { error: couldNotComplete(reference) },
+      now,
+      SERVICE_ACCESS,
+    );
     logger.error('Task failed', { task_id: task.task_id, reference, ...details });
     return 'failed';
   } catch (caught) {

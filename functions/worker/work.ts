@@ -9,7 +9,13 @@ import { logger } from '../logger.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
-import { getTask, type TaskTable, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import {
+  getTask,
+  SERVICE_ACCESS,
+  type TaskTable,
+  tableFromEnvironment,
+  transitionTask,
+} from '../tasks/store.ts';
 import { taskType } from '../tasks/types/index.ts';
 import type { StepOutcome } from '../tasks/types/task-type.ts';
 import { couldNotComplete } from './failure-message.ts';
@@ -61,6 +67,7 @@ export function makeHandler({ table, clock, sliceMs }: Deps) {
           'start',
           { started_at: now.toISOString() },
           now,
+          SERVICE_ACCESS,
         );
         logger.info('Task started');
       }
@@ -109,6 +116,7 @@ async function runSlice(
           'progress',
           { progress: outcome.progress, result: outcome.partial_result },
           now,
+          SERVICE_ACCESS,
         );
         progress = outcome.progress;
         break;
@@ -119,11 +127,19 @@ async function runSlice(
           'succeed',
           { progress: 100, result: outcome.result },
           now,
+          SERVICE_ACCESS,
         );
         logger.info('Task succeeded');
         return true;
       case 'failure':
-        await transitionTask(table, task.task_id, 'fail', { error: outcome.error }, now);
+        await transitionTask(
+          table,
+          task.task_id,
+          'fail',
+          { error: outcome.error },
+          now,
+          SERVICE_ACCESS,
+        );
         logger.info('Task failed', { reason: outcome.error });
         return true;
     }

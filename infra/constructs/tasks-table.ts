@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 
@@ -9,7 +16,10 @@ export interface TasksTableProps {
   removalPolicy: RemovalPolicy;
 }
 
-/** The tasks table, with the keys, indexes and TTL attribute local mode creates too. */
+/**
+ * The tasks table, with the keys, indexes (projections included) and TTL attribute
+ * local mode creates too (infra/local/table.ts); both read functions/tasks/schema.ts.
+ */
 export class TasksTable extends Construct {
   readonly table: TableV2;
   readonly retentionDays: number;
@@ -24,8 +34,13 @@ export class TasksTable extends Construct {
         indexName: index.name,
         partitionKey: string(index.partitionKey),
         sortKey: string(index.sortKey),
+        // KEYS_ONLY: progress writes touch no index (see functions/tasks/schema.ts).
+        projectionType: ProjectionType[index.projection],
       })),
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      // The old image of each TTL delete lets a consumer uncount the expired task from the
+      // totals (functions/tasks/totals.ts, uncountExpiredTask).
+      dynamoStream: StreamViewType.OLD_IMAGE,
       billing: Billing.onDemand(),
       encryption: TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -3,13 +3,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 import { fromRoot } from '../repository.ts';
 import { compileLauncher, type DynamoDBProcess, spawnDynamoDBLocal } from './dynamodb-jvm.ts';
 import { dataDirError, StartupError } from './startup.ts';
@@ -213,45 +210,4 @@ function localClient(endpoint: string): DynamoDBClient {
       secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     },
   });
-}
-
-/** Creates the tasks table with its indexes and TTL, from the schema the stack uses, if missing. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = localClient(endpoint);
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  const indexes = Object.values(TABLE_SCHEMA.indexes);
-  const attributes = new Set<string>([
-    TABLE_SCHEMA.partitionKey,
-    ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-  ]);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributes].map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      })),
-      KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: indexes.map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
-    }),
-  );
 }

@@ -8,11 +8,12 @@ import { pathToFileURL } from 'node:url';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
 import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';
-import { ensureTable, startDynamoDBLocal } from './dynamodb.ts';
+import { startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
 import { readSettings, type Settings, SettingsError } from './settings.ts';
 import { assertPortFree, listenError, StartupError } from './startup.ts';
 import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
+import { ensureTable } from './table.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';

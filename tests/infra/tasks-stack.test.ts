@@ -23,6 +23,7 @@ import {
   CACHEABLE_ERROR_STATUSES,
 } from '../../infra/constructs/api-behavior.ts';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
+import { createTableInput } from '../../infra/local/table.ts';
 import { addTasksService } from '../../infra/tasks-app.ts';
 import { API_PATH_PATTERNS, type TasksStack } from '../../infra/tasks-stack.ts';
 import {
@@ -444,16 +445,30 @@ describe('table', () => {
     expect(Properties.KeySchema).toEqual([
       { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
     ]);
-    expect(Properties.GlobalSecondaryIndexes).toEqual(
-      Object.values(TABLE_SCHEMA.indexes).map((index) => ({
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+    expect(Properties.GlobalSecondaryIndexes).toEqual(createTableInput('t').GlobalSecondaryIndexes);
+    expect(Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining(createTableInput('t').AttributeDefinitions),
     );
+  });
+
+  it('streams old images, so tasks deleted by TTL can be uncounted from the totals', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      StreamSpecification: { StreamViewType: 'OLD_IMAGE' },
+    });
+  });
+
+  it('projects only keys into its indexes, so a progress write touches none of them', () => {
+    const { Properties } = onlyResource(template, 'AWS::DynamoDB::GlobalTable');
+    const projections = Properties.GlobalSecondaryIndexes.map(
+      (index: { Projection: { ProjectionType: string } }) => index.Projection.ProjectionType,
+    );
+    expect(projections).toEqual(Object.values(TABLE_SCHEMA.indexes).map(() => 'KEYS_ONLY'));
+    const keyNames = Properties.GlobalSecondaryIndexes.flatMap(
+      (index: { KeySchema: { AttributeName: string }[] }) =>
+        index.KeySchema.map((key) => key.AttributeName),
+    );
+    expect(keyNames).not.toContain('progress');
+    expect(keyNames).not.toContain('kind');
   });
 
   it('is kept, and protected from deletion, under the default removal policy (retain)', () => {

@@ -16,7 +16,8 @@ import {
   type TaskTable,
   transitionTask,
 } from '../../functions/tasks/store.ts';
-import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from '../../infra/local/dynamodb.ts';
+import { type LocalDynamoDB, startDynamoDBLocal } from '../../infra/local/dynamodb.ts';
+import { ensureTable } from '../../infra/local/table.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { removeDataDir } from '../helpers/local-service.ts';

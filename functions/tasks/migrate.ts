@@ -1,0 +1,89 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { taskKeys } from './keys.ts';
+import { isStatus } from './model.ts';
+import { ANONYMOUS_OWNER } from './schema.ts';
+import type { TaskTable } from './store.ts';
+import { milestoneOf } from './timeline.ts';
+import { totalsUpdates } from './totals.ts';
+
+/**
+ * Gives tasks written before owners and totals existed (no `shard` attribute) to the
+ * anonymous owner: writes their index keys and a timeline, and counts them in the
+ * totals, each in one transaction conditioned on the task still lacking its keys, so a
+ * task is counted once even if it changes status meanwhile or two migrations run.
+ *
+ * A one-off Scan, run by an operator after deploying the new indexes (never on a
+ * request's path). Returns how many tasks it keyed.
+ */
+export async function migrateLegacyTasks(table: TaskTable): Promise<number> {
+  let migrated = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.db.send(
+      new ScanCommand({
+        TableName: table.name,
+        FilterExpression: 'attribute_exists(#status) AND attribute_not_exists(#shard)',
+        ExpressionAttributeNames: { '#status': 'status', '#shard': 'shard' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const taskId = String(item.task_id);
+      const status = item.status;
+      if (!isStatus(status)) continue;
+      const keys = taskKeys(
+        ANONYMOUS_OWNER,
+        taskId,
+        status,
+        typeof item.name === 'string' ? item.name : null,
+      );
+      const created =
+        typeof item.created_at === 'string' ? item.created_at : new Date(0).toISOString();
+      const names: Record<string, string> = {
+        '#milestone': 'milestone',
+        '#events': 'events',
+        '#events_total': 'events_total',
+        '#kind': 'kind',
+        '#shard': 'shard',
+        '#status': 'status',
+      };
+      const values: Record<string, unknown> = {
+        ':milestone': milestoneOf(Number(item.progress ?? 0)),
+        ':events': [{ at: created, type: 'created' }],
+        ':one': 1,
+        ':status': status,
+      };
+      const assignments = Object.entries(keys).map(([field, value]) => {
+        names[`#${field}`] = field;
+        values[`:${field}`] = value;
+        return `#${field} = :${field}`;
+      });
+      try {
+        await table.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: table.name,
+                  Key: { task_id: taskId },
+                  UpdateExpression: `SET ${assignments.join(', ')}, #milestone = :milestone, #events = if_not_exists(#events, :events), #events_total = if_not_exists(#events_total, :one) REMOVE #kind`,
+                  ConditionExpression: 'attribute_not_exists(#shard) AND #status = :status',
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+              ...totalsUpdates(table, ANONYMOUS_OWNER, taskId, undefined, status),
+            ],
+          }),
+        );
+        migrated++;
+      } catch (error) {
+        // Changed, keyed or deleted meanwhile: the store has dealt with it.
+        if (!(error instanceof TransactionCanceledException)) throw error;
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return migrated;
+}
