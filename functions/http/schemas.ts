@@ -61,19 +61,21 @@ export const CancelTaskBody = v.optional(
 );
 export type CancelTaskRequest = v.InferOutput<typeof CancelTaskBody>;
 
+/** A query parameter of decimal digits only, read as an integer from 1 to `max`. */
+function integerFromOneTo(max: number, message: string) {
+  return v.pipe(
+    v.string(message),
+    v.regex(new RegExp(`^\\d{1,${String(max).length}}$`), message),
+    v.transform(Number),
+    v.minValue(1, message),
+    v.maxValue(max, message),
+  );
+}
+
 /** `GET /tasks` query parameters; an empty one counts as absent. */
 export const ListTasksQuery = jsonObject({
   status: v.optional(v.picklist(STATUSES, STATUS)),
-  limit: v.optional(
-    v.pipe(
-      v.string(LIMIT),
-      v.regex(/^\d{1,3}$/, LIMIT),
-      v.transform(Number),
-      v.minValue(1, LIMIT),
-      v.maxValue(MAX_LIMIT, LIMIT),
-    ),
-    String(MAX_LIMIT),
-  ),
+  limit: v.optional(integerFromOneTo(MAX_LIMIT, LIMIT), String(MAX_LIMIT)),
   /** Opaque; the store checks it against the index it resumes. */
   cursor: v.optional(v.pipe(v.string(), v.maxLength(2048, 'is not a cursor this service gave'))),
 });
@@ -104,14 +106,6 @@ const WAIT = `must be an integer from 1 to ${MAX_WAIT_SECONDS}`;
 
 /** `GET /tasks/{id}/status` query parameters: `wait` holds the request until the task changes. */
 export const TaskStatusQuery = jsonObject({
-  wait: v.optional(
-    v.pipe(
-      v.string(WAIT),
-      v.regex(/^\d{1,2}$/, WAIT),
-      v.transform(Number),
-      v.minValue(1, WAIT),
-      v.maxValue(MAX_WAIT_SECONDS, WAIT),
-    ),
-  ),
+  wait: v.optional(integerFromOneTo(MAX_WAIT_SECONDS, WAIT)),
 });
 export type TaskStatusRequest = v.InferOutput<typeof TaskStatusQuery>;

@@ -158,25 +158,30 @@ function describe(error: unknown): string {
 
 /** The header's form is the one AWS shows: `Bearer scope="" error="invalid_token" error_description="…"`. */
 function unauthorized(description: string): { authorized: false } & AuthorizerRefusal {
-  return {
-    authorized: false,
-    statusCode: 401,
-    headers: {
-      'content-type': 'application/json',
-      'www-authenticate': `Bearer scope="" error="invalid_token" error_description="${description}"`,
-    },
-    body: JSON.stringify({ message: 'Unauthorized' }),
-  };
+  return refusal(
+    401,
+    'Unauthorized',
+    `Bearer scope="" error="invalid_token" error_description="${description}"`,
+  );
 }
 
 function forbidden(routeScopes: readonly string[]): { authorized: false } & AuthorizerRefusal {
+  return refusal(
+    403,
+    'Forbidden',
+    `Bearer scope="${routeScopes.join(' ')}" error="insufficient_scope" error_description="the token does not have the required scope"`,
+  );
+}
+
+function refusal(
+  statusCode: 401 | 403,
+  message: string,
+  challenge: string,
+): { authorized: false } & AuthorizerRefusal {
   return {
     authorized: false,
-    statusCode: 403,
-    headers: {
-      'content-type': 'application/json',
-      'www-authenticate': `Bearer scope="${routeScopes.join(' ')}" error="insufficient_scope" error_description="the token does not have the required scope"`,
-    },
-    body: JSON.stringify({ message: 'Forbidden' }),
+    statusCode,
+    headers: { 'content-type': 'application/json', 'www-authenticate': challenge },
+    body: JSON.stringify({ message }),
   };
 }

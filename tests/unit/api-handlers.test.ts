@@ -2,46 +2,33 @@ import {
   ConditionalCheckFailedException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeCancelTask } from '../../functions/api/cancel-task.ts';
-import { makeHandler as makeCreateTask } from '../../functions/api/create-task.ts';
-import { makeHandler as makeDeleteTask } from '../../functions/api/delete-task.ts';
-import { makeHandler as makeGetResult } from '../../functions/api/get-task-result.ts';
-import { makeHandler as makeGetStatus } from '../../functions/api/get-task-status.ts';
-import { makeHandler as makeHealth } from '../../functions/api/health.ts';
-import { makeHandler as makeListTasks } from '../../functions/api/list-tasks.ts';
 import { encodeCursor } from '../../functions/tasks/cursor.ts';
-import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
-import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
+import { db, resetAwsMocks, sfn } from '../helpers/aws-mocks.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
+import { mockedTaskHandlers } from '../helpers/task-handlers.ts';
 
-const db = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
-
-const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
-const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test';
-const workflow: TaskWorkflow = { sfn: new SFNClient({}), stateMachineArn: STATE_MACHINE_ARN };
 const clock = fakeClock();
-const createTask = makeCreateTask({ table, workflow, clock });
-const listTasks = makeListTasks({ table });
-const getStatus = makeGetStatus({ table });
-const cancelTask = makeCancelTask({ table, workflow, clock });
-const getResult = makeGetResult({ table });
-const deleteTask = makeDeleteTask({ table, workflow });
-const health = makeHealth({ table });
+const {
+  create: createTask,
+  list: listTasks,
+  status: getStatus,
+  cancel: cancelTask,
+  result: getResult,
+  delete: deleteTask,
+  health,
+} = mockedTaskHandlers(clock);
 
 const ID = '01JDZ0N5Q8W4X3M2V7K9T6R1BC';
 const stored = (fields: Partial<Task> = {}): Task => ({
@@ -63,8 +50,7 @@ const refusedBecause = (item?: Task) =>
 const body = (response: { body?: string } | undefined) => JSON.parse(response?.body ?? 'null');
 
 beforeEach(() => {
-  db.reset();
-  sfn.reset();
+  resetAwsMocks();
 });
 
 describe('POST /tasks', () => {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createTasksClient, nextCursor, TasksApiError } from '../../client/index.ts';
 import { retryAfterMs, retryingFetch } from '../../client/retry.ts';
+import { PENDING_TASK_ANSWER } from '../helpers/task-answer.ts';
 
-const TASK = {
-  task_id: '01JDZ0N5Q8W4X3M2V7K9T6R1BC',
-  status: 'PENDING',
-  name: null,
-  type: 'simulate',
-  input: {},
-  progress: 0,
-  created_at: '2026-01-01T00:00:00.000Z',
-  updated_at: '2026-01-01T00:00:00.000Z',
-  started_at: null,
-  finished_at: null,
-};
+const TASK = PENDING_TASK_ANSWER;
 
 const jsonAnswer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), {

@@ -34,15 +34,20 @@ beforeAll(async () => {
   });
 });
 
+/** The string claims of a Cognito access token; iat and exp are added as numbers. */
+const ACCESS_TOKEN_TEXT_CLAIMS = {
+  sub: 'user-1',
+  iss: ISSUER,
+  client_id: DASHBOARD,
+  token_use: 'access',
+  scope: 'openid tasks/read tasks/write',
+  username: 'alice',
+};
+
 /** A Cognito-shaped access token, with any claim replaced or removed (undefined). */
 function accessClaims(overrides: Record<string, unknown> = {}): JWTPayload {
   const claims: Record<string, unknown> = {
-    sub: 'user-1',
-    iss: ISSUER,
-    client_id: DASHBOARD,
-    token_use: 'access',
-    scope: 'openid tasks/read tasks/write',
-    username: 'alice',
+    ...ACCESS_TOKEN_TEXT_CLAIMS,
     iat: nowSeconds - 60,
     exp: nowSeconds + 3600,
     ...overrides,
@@ -182,12 +187,7 @@ describe('JWT authorizer acceptance', () => {
       authorized: true,
       jwt: {
         claims: {
-          sub: 'user-1',
-          iss: ISSUER,
-          client_id: DASHBOARD,
-          token_use: 'access',
-          scope: 'openid tasks/read tasks/write',
-          username: 'alice',
+          ...ACCESS_TOKEN_TEXT_CLAIMS,
           iat: String(nowSeconds - 60),
           exp: String(nowSeconds + 3600),
           'cognito:groups': '[ops dev]',

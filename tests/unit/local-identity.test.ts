@@ -95,16 +95,21 @@ async function signIn(
   return { page, html, posted, location: new URL(posted.headers.get('location') ?? '', origin) };
 }
 
-async function codeFlowTokens(username: string) {
-  const { verifier, challenge } = pkce();
-  const { location } = await signIn(username, challenge);
-  const response = await tokenRequest({
+/** The dashboard's exchange of the code in the sign-in callback's location for tokens. */
+function exchangeCode(location: URL, verifier: string) {
+  return tokenRequest({
     grant_type: 'authorization_code',
     client_id: identity.dashboardClientId,
     code: location.searchParams.get('code') ?? '',
     redirect_uri: CALLBACK(),
     code_verifier: verifier,
   });
+}
+
+async function codeFlowTokens(username: string) {
+  const { verifier, challenge } = pkce();
+  const { location } = await signIn(username, challenge);
+  const response = await exchangeCode(location, verifier);
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, string>;
 }
@@ -203,15 +208,7 @@ describe('local OpenID provider', () => {
     expect(posted.status).toBe(302);
     expect(location.origin + location.pathname).toBe(CALLBACK());
     expect(location.searchParams.get('state')).toBe('state-1');
-    const code = location.searchParams.get('code') ?? '';
-    const exchange = {
-      grant_type: 'authorization_code',
-      client_id: identity.dashboardClientId,
-      code,
-      redirect_uri: CALLBACK(),
-      code_verifier: verifier,
-    };
-    const response = await tokenRequest(exchange);
+    const response = await exchangeCode(location, verifier);
     expect(response.status).toBe(200);
     const tokens = (await response.json()) as Record<string, string>;
     const outcome = await authorize(`Bearer ${tokens.access_token}`, ['tasks/read']);
@@ -234,7 +231,7 @@ describe('local OpenID provider', () => {
       authorized: false,
       statusCode: 403,
     });
-    const reused = await tokenRequest(exchange);
+    const reused = await exchangeCode(location, verifier);
     expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
@@ -242,13 +239,7 @@ describe('local OpenID provider', () => {
     const { challenge } = pkce();
     for (const verifier of [pkce().verifier, '']) {
       const { location } = await signIn('bob', challenge);
-      const response = await tokenRequest({
-        grant_type: 'authorization_code',
-        client_id: identity.dashboardClientId,
-        code: location.searchParams.get('code') ?? '',
-        redirect_uri: CALLBACK(),
-        code_verifier: verifier,
-      });
+      const response = await exchangeCode(location, verifier);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
     }
@@ -259,13 +250,7 @@ describe('local OpenID provider', () => {
     const { location } = await signIn('erin', challenge);
     clockAheadMs = 5 * 60 * 1000 + 1000;
     try {
-      const response = await tokenRequest({
-        grant_type: 'authorization_code',
-        client_id: identity.dashboardClientId,
-        code: location.searchParams.get('code') ?? '',
-        redirect_uri: CALLBACK(),
-        code_verifier: verifier,
-      });
+      const response = await exchangeCode(location, verifier);
       expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
     } finally {
       clockAheadMs = 0;

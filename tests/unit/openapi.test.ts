@@ -5,6 +5,7 @@ import { generatedFiles } from '../../client/generate.ts';
 import { openApiDocument } from '../../functions/http/openapi.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { responseValidator } from '../helpers/openapi-validator.ts';
+import { PENDING_TASK_ANSWER } from '../helpers/task-answer.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain JSON
@@ -68,18 +69,7 @@ describe('the OpenAPI document', () => {
 });
 
 describe('the response validator', () => {
-  const task = {
-    task_id: '01JDZ0N5Q8W4X3M2V7K9T6R1BC',
-    status: 'PENDING',
-    name: null,
-    type: 'simulate',
-    input: {},
-    progress: 0,
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:00.000Z',
-    started_at: null,
-    finished_at: null,
-  };
+  const task = PENDING_TASK_ANSWER;
 
   it('accepts answers the document describes', () => {
     expect(() =>

@@ -4,20 +4,12 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   type ExecutionStatus,
-  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { executionArnOf, type TaskWorkflow } from '../../functions/tasks/launcher.ts';
+import { executionArnOf } from '../../functions/tasks/launcher.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
-import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import {
   MAX_RESTARTS,
   makeHandler,
@@ -27,15 +19,9 @@ import {
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { startLocalReconciler } from '../../infra/local/reconciler.ts';
 import type { EndedBadlyHook, StepFunctionsEmulator } from '../../infra/local/stepfunctions.ts';
+import { db, resetAwsMocks, sfn, table, workflow } from '../helpers/aws-mocks.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
-const db = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
-const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
-const workflow: TaskWorkflow = {
-  sfn: new SFNClient({}),
-  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:t',
-};
 const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
 const clock = fakeClock(minute(30));
 const deps = { table, workflow, clock };
@@ -59,8 +45,7 @@ const started = () =>
   sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
 
 beforeEach(() => {
-  db.reset();
-  sfn.reset();
+  resetAwsMocks();
   db.on(QueryCommand).resolves({ Items: [] });
   sfn.on(StartExecutionCommand).resolves({});
   sfn

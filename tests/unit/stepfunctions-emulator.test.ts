@@ -62,6 +62,29 @@ const run = async (sfn: SFNClient, name: string) => {
   return describeUntilDone(sfn, executionArn as string);
 };
 
+/**
+ * Starts the workflow with a Work function that throws `error()` on its first `failures`
+ * attempts and then finishes the task, and a RecordFailure that records what it is handed.
+ */
+async function startFailingWork(failures: number, error: () => Error) {
+  const calls = { attempts: 0, recorded: [] as unknown[] };
+  const sfn = await start(
+    {
+      Work: async (event) => {
+        calls.attempts += 1;
+        if (calls.attempts <= failures) throw error();
+        return { ...(event as object), done: true };
+      },
+      RecordFailure: async (event) => {
+        calls.recorded.push(event);
+        return {};
+      },
+    },
+    FAST,
+  );
+  return { sfn, calls };
+}
+
 afterEach(async () => {
   await emulator?.close();
   emulator = undefined;
@@ -90,32 +113,21 @@ describe('the workflow in the Step Functions emulator', () => {
   });
 
   it('retries a failing worker twice, then hands RecordFailure the error as Lambda reports it', async () => {
-    const recorded: unknown[] = [];
-    let attempts = 0;
-    const sfn = await start(
-      {
-        Work: async () => {
-          attempts += 1;
-          throw new TypeError('x is undefined');
-        },
-        RecordFailure: async (event) => {
-          recorded.push(event);
-          return { task_id: 'T2' };
-        },
-      },
-      FAST,
+    const { sfn, calls } = await startFailingWork(
+      Number.POSITIVE_INFINITY,
+      () => new TypeError('x is undefined'),
     );
     const execution = await run(sfn, 'T2');
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TaskFailed' });
-    expect(attempts).toBe(3);
-    expect(recorded).toEqual([
+    expect(calls.attempts).toBe(3);
+    expect(calls.recorded).toEqual([
       {
         task_id: 'T2',
         execution: 'T2',
         failure: { Error: 'TypeError', Cause: expect.any(String) },
       },
     ]);
-    const { failure } = recorded[0] as { failure: { Cause: string } };
+    const { failure } = calls.recorded[0] as { failure: { Cause: string } };
     expect(JSON.parse(failure.Cause)).toEqual({
       errorType: 'TypeError',
       errorMessage: 'x is undefined',
@@ -124,64 +136,30 @@ describe('the workflow in the Step Functions emulator', () => {
   });
 
   it('carries on after a worker error that a retry gets past, recording no failure', async () => {
-    let attempts = 0;
-    const recorded: unknown[] = [];
-    const sfn = await start(
-      {
-        Work: async () => {
-          attempts += 1;
-          if (attempts === 1) throw new Error('The table is busy');
-          return { task_id: 'T5', done: true };
-        },
-        RecordFailure: async (event) => {
-          recorded.push(event);
-          return { task_id: 'T5' };
-        },
-      },
-      FAST,
-    );
+    const { sfn, calls } = await startFailingWork(1, () => new Error('The table is busy'));
     expect((await run(sfn, 'T5')).status).toBe('SUCCEEDED');
-    expect(attempts).toBe(2);
-    expect(recorded).toEqual([]);
+    expect(calls.attempts).toBe(2);
+    expect(calls.recorded).toEqual([]);
   });
 
   it('retries an unavailable dependency far more often than other errors, then succeeds', async () => {
-    let attempts = 0;
-    const sfn = await start(
-      {
-        Work: async () => {
-          attempts += 1;
-          if (attempts <= 20) throw new DependencyUnavailableError(new Error('timeout'));
-          return { task_id: 'T6', done: true };
-        },
-        RecordFailure: async () => ({}),
-      },
-      FAST,
+    const { sfn, calls } = await startFailingWork(
+      20,
+      () => new DependencyUnavailableError(new Error('timeout')),
     );
     expect((await run(sfn, 'T6')).status).toBe('SUCCEEDED');
-    expect(attempts).toBe(21);
+    expect(calls.attempts).toBe(21);
   });
 
   it('gives up on an unavailable dependency after 25 retries and records the failure', async () => {
-    let attempts = 0;
-    const recorded: unknown[] = [];
-    const sfn = await start(
-      {
-        Work: async () => {
-          attempts += 1;
-          throw new DependencyUnavailableError(new Error('timeout'));
-        },
-        RecordFailure: async (event) => {
-          recorded.push(event);
-          return {};
-        },
-      },
-      FAST,
+    const { sfn, calls } = await startFailingWork(
+      Number.POSITIVE_INFINITY,
+      () => new DependencyUnavailableError(new Error('timeout')),
     );
     expect((await run(sfn, 'T7')).status).toBe('FAILED');
     // The retrier that matched counts the attempts; States.ALL does not retry them again.
-    expect(attempts).toBe(26);
-    expect(recorded).toEqual([
+    expect(calls.attempts).toBe(26);
+    expect(calls.recorded).toEqual([
       expect.objectContaining({
         failure: expect.objectContaining({ Error: 'DependencyUnavailable' }),
       }),

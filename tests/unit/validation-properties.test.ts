@@ -1,56 +1,31 @@
-import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeCancelTask } from '../../functions/api/cancel-task.ts';
-import { makeHandler as makeCreateTask } from '../../functions/api/create-task.ts';
-import { makeHandler as makeDeleteTask } from '../../functions/api/delete-task.ts';
-import { makeHandler as makeGetResult } from '../../functions/api/get-task-result.ts';
-import { makeHandler as makeGetStatus } from '../../functions/api/get-task-status.ts';
-import { makeHandler as makeListTasks } from '../../functions/api/list-tasks.ts';
 import type { Response } from '../../functions/http/response.ts';
-import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask } from '../../functions/tasks/model.ts';
-import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
+import { db, resetAwsMocks, sfn } from '../helpers/aws-mocks.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
+import { mockedTaskHandlers } from '../helpers/task-handlers.ts';
 
 /*
  * Nothing a client sends produces a 5xx: whatever the body, query or path id, every
  * handler answers below 500, and a 4xx always carries a JSON `{ error, code }`.
  */
 
-const db = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
-const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
-const workflow: TaskWorkflow = {
-  sfn: new SFNClient({}),
-  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test',
-};
-const clock = fakeClock();
 const task = newTask({ taskId: 'T1', name: null, type: 'simulate', input: {}, now: new Date(0) });
-
-const handlers = {
-  create: makeCreateTask({ table, workflow, clock }),
-  list: makeListTasks({ table }),
-  status: makeGetStatus({ table }),
-  cancel: makeCancelTask({ table, workflow, clock }),
-  result: makeGetResult({ table }),
-  delete: makeDeleteTask({ table, workflow }),
-};
+const handlers = mockedTaskHandlers(fakeClock());
 
 beforeEach(() => {
-  db.reset();
-  sfn.reset();
+  resetAwsMocks();
   db.on(PutCommand).resolves({});
   db.on(GetCommand).resolves({ Item: task });
   db.on(QueryCommand).resolves({ Items: [task] });

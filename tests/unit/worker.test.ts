@@ -1,10 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
-import { documentClient, type TaskTable } from '../../functions/tasks/store.ts';
 import { simulate } from '../../functions/tasks/types/simulate.ts';
 import {
   describeFailure,
@@ -12,10 +10,9 @@ import {
 } from '../../functions/worker/record-failure.ts';
 import { makeHandler as makeWork, type WorkInput } from '../../functions/worker/work.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
+import { db, table } from '../helpers/aws-mocks.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
-const db = mockClient(DynamoDBDocumentClient);
-const table: TaskTable = { db: documentClient(), name: 'tasks-test', retentionSeconds: 86_400 };
 const context = lambdaContext('Work', 90_000);
 let clock = fakeClock();
 const work = (input: WorkInput, sliceMs = 60_000) =>
