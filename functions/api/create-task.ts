@@ -3,6 +3,7 @@ import { monotonicFactory } from 'ulid';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
+import { callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
 import { jsonBody } from '../http/request.ts';
 import { json } from '../http/response.ts';
@@ -28,11 +29,13 @@ function parseRequest(event: APIGatewayProxyEventV2) {
 export function makeHandler({ table, workflow, clock }: Deps) {
   const nextId = monotonicFactory();
   return httpHandler(async (event) => {
+    const caller = callerOf(event);
+    const scope = { owner: caller.owner, admin: caller.isAdmin };
     const now = clock.now();
     const fields = parseRequest(event);
     const task = newTask({ taskId: nextId(now.getTime()), now, ...fields });
     logger.appendKeys({ task_id: task.task_id });
-    await createTask(table, task);
+    await createTask(table, task, scope);
     try {
       await startExecution(workflow, task.task_id);
     } catch (error) {
@@ -44,6 +47,7 @@ export function makeHandler({ table, workflow, clock }: Deps) {
         'fail',
         { error: 'The task could not be started' },
         clock.now(),
+        scope,
       );
       return json(503, {
         error: 'The task could not be started; it was recorded as FAILURE',

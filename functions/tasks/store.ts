@@ -51,6 +51,16 @@ export interface ListQuery {
   cursor?: string;
 }
 
+/**
+ * Whose tasks an operation may touch: the caller's own (`owner`), or, for an operator
+ * (`admin`), every owner's or only `owner`'s. Accepted but not yet applied: owner-scoped
+ * keys come with the data layer's redesign.
+ */
+export interface OwnerScope {
+  owner?: string;
+  admin?: boolean;
+}
+
 export interface TaskPage {
   tasks: Task[];
   cursor?: string;
@@ -72,7 +82,7 @@ export interface TaskTable {
  * function's grants.
  */
 
-export async function createTask(table: TaskTable, task: Task): Promise<void> {
+export async function createTask(table: TaskTable, task: Task, _scope?: OwnerScope): Promise<void> {
   await table.db.send(
     new PutCommand({
       TableName: table.name,
@@ -89,7 +99,11 @@ export async function getTask(table: TaskTable, taskId: string): Promise<Task | 
   return Item ? toTask(Item) : undefined;
 }
 
-export async function getTaskOrThrow(table: TaskTable, taskId: string): Promise<Task> {
+export async function getTaskOrThrow(
+  table: TaskTable,
+  taskId: string,
+  _scope?: OwnerScope,
+): Promise<Task> {
   const task = await getTask(table, taskId);
   if (!task) throw new TaskNotFoundError(taskId);
   return task;
@@ -99,6 +113,7 @@ export async function getTaskOrThrow(table: TaskTable, taskId: string): Promise<
 export async function listTasks(
   table: TaskTable,
   { status, limit, cursor }: ListQuery,
+  _scope?: OwnerScope,
 ): Promise<TaskPage> {
   const index = status ? TABLE_SCHEMA.indexes.byStatus : TABLE_SCHEMA.indexes.byCreation;
   const partition = status ?? TASK_KIND;
@@ -136,6 +151,7 @@ export async function transitionTask(
   name: TransitionName,
   changes: TaskChanges,
   now: Date,
+  _scope?: OwnerScope,
 ): Promise<Task> {
   const { from, to } = TRANSITIONS[name];
   const set: Record<string, unknown> = { ...changes, status: to, updated_at: now.toISOString() };
@@ -180,7 +196,11 @@ export async function transitionTask(
 }
 
 /** Removes a task; returns it as it was. */
-export async function deleteTask(table: TaskTable, taskId: string): Promise<Task> {
+export async function deleteTask(
+  table: TaskTable,
+  taskId: string,
+  _scope?: OwnerScope,
+): Promise<Task> {
   try {
     const { Attributes } = await table.db.send(
       new DeleteCommand({
