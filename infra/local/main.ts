@@ -11,6 +11,7 @@ import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';
 import { ensureTable, type LocalDynamoDB, startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
+import { setUpLocalSignIn, signInOptionsFromEnvironment } from './sign-in.ts';
 import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
 
 const REGION = 'us-east-1';
@@ -102,7 +103,9 @@ async function main(): Promise<void> {
   const routes = await Promise.all(
     ROUTES.map(async (route) => ({ route, handler: await importHandler<ApiHandler>(route.entry) })),
   );
+  const signIn = setUpLocalSignIn(signInOptionsFromEnvironment(process.env));
   const server: Server = await startGateway({
+    ...signIn.gatewayOptions,
     routes,
     webDir: fromRoot('web'),
     port: settings.port,
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
       `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
       `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})`,
   );
+  console.log(signIn.describe());
 }
 
 main().catch((error) => {

@@ -37,6 +37,8 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
       PORT: '0',
       DATA_DIR: dataDir,
       POWERTOOLS_LOG_LEVEL: 'WARN',
+      // The API as before sign-in, unless a test asks for sign-in with AUTH=local.
+      AUTH: 'none',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
