@@ -136,7 +136,15 @@ async function serve(
   allowedHosts: ReadonlySet<string>,
 ) {
   const { host, origin } = req.headers;
-  const refusal = checkHost(host, allowedHosts) ?? checkOrigin(origin, host ?? '');
+  const wrongHost = checkHost(host, allowedHosts);
+  if (wrongHost) {
+    sendRefusal(res, wrongHost);
+    return;
+  }
+  // The provider guards its own endpoints (PKCE, one-time interactions), and its sign-in form
+  // posts with `Origin: null` under the pages' no-referrer policy, so it answers first.
+  if (await options.signIn?.handle(req, res)) return;
+  const refusal = checkOrigin(origin, host ?? '');
   if (refusal) {
     sendRefusal(res, refusal);
     return;
@@ -148,7 +156,6 @@ async function serve(
     send(res, 400, { error: 'Malformed request target', code: 'bad_request' });
     return;
   }
-  if (await options.signIn?.handle(req, res)) return;
   if (
     options.signIn &&
     url.pathname === '/config.json' &&
