@@ -3,17 +3,27 @@
  * sends them in AWS, and the local gateway sends the same on every local response.
  */
 
-/** The dashboard loads only its own scripts, styles and API: nothing inline, nothing third-party. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self'",
-  "script-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/**
+ * The dashboard loads only its own scripts, styles and API: nothing inline, nothing
+ * third-party. Signed in through Cognito, it also calls the sign-in domain's token and
+ * revocation endpoints (`signInOrigin`, connect-src only: it reaches the sign-in pages by
+ * navigating there, which no directive governs, and posts no form to them).
+ */
+export function contentSecurityPolicy(signInOrigin?: string): string {
+  return [
+    "default-src 'self'",
+    signInOrigin ? `connect-src 'self' ${signInOrigin}` : "connect-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "script-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/** The policy local mode sends: its provider answers on the page's own origin. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /**
  * CloudFront's headers as HTTP headers, all but Strict-Transport-Security: that one only

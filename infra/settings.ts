@@ -19,6 +19,13 @@ export interface TasksSettings {
   logExecutionData: boolean;
   /** Who the alarms e-mail (SNS asks the address to confirm first); empty for no one. */
   alarmEmail: string;
+  /**
+   * `cognito`: every task route takes a Cognito access token. `none` (`-c auth=none`) leaves
+   * the API open to anyone, as before sign-in; the stack says so loudly.
+   */
+  auth: 'cognito' | 'none';
+  /** Whether anyone may create an account on the sign-in page; off, an administrator creates users. */
+  selfSignUp: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
@@ -30,6 +37,8 @@ export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
   removalPolicy: 'retain',
   logExecutionData: false,
   alarmEmail: '',
+  auth: 'cognito',
+  selfSignUp: false,
 };
 
 export class SettingsError extends Error {
@@ -73,17 +82,25 @@ const PARSERS: Parsers = {
     if (value === 'retain' || value === 'destroy') return value;
     throw new SettingsError('removalPolicy', '"retain" or "destroy"', value);
   },
-  logExecutionData: (value) => {
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
-    throw new SettingsError('logExecutionData', 'true or false', value);
+  logExecutionData: (value) => boolean('logExecutionData', value),
+  auth: (value) => {
+    if (value === 'cognito' || value === 'none') return value;
+    throw new SettingsError('auth', '"cognito" or "none"', value);
   },
+  selfSignUp: (value) => boolean('selfSignUp', value),
   alarmEmail: (value) => {
     if (value === '' || (typeof value === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)))
       return value;
     throw new SettingsError('alarmEmail', 'an e-mail address, or "" for none', value);
   },
 };
+
+/** `-c` gives `true`/`false` as strings. */
+function boolean(name: keyof TasksSettings, value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SettingsError(name, 'true or false', value);
+}
 
 /** Numbers from `-c` arrive as strings; anything else that is not a finite number becomes NaN. */
 function toNumber(value: unknown): number {
@@ -111,5 +128,7 @@ export function readSettings(node: Node, overrides: Partial<TasksSettings> = {})
     removalPolicy: read('removalPolicy'),
     logExecutionData: read('logExecutionData'),
     alarmEmail: read('alarmEmail'),
+    auth: read('auth'),
+    selfSignUp: read('selfSignUp'),
   };
 }

@@ -1,10 +1,19 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DEFAULT_ROUTE } from '../functions/routes.ts';
 import { ServiceAlarms } from './constructs/alarms.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import type { FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import { SignIn } from './constructs/sign-in.ts';
 import { TaskWorkflow } from './constructs/task-workflow.ts';
 import { TasksApi } from './constructs/tasks-api.ts';
 import { TasksTable } from './constructs/tasks-table.ts';
@@ -29,6 +38,8 @@ export class TasksStack extends Stack {
   readonly dashboard: Dashboard;
   readonly alarms: ServiceAlarms;
   readonly operations: OperationsDashboard;
+  /** Cognito sign-in; undefined when deployed with `-c auth=none`. */
+  readonly signIn: SignIn | undefined;
 
   constructor(scope: Construct, id: string, props: TasksStackProps) {
     super(scope, id, props);
@@ -52,7 +63,9 @@ export class TasksStack extends Stack {
       defaults,
       logExecutionData: settings.logExecutionData,
     });
+    this.signIn = this.addSignIn(settings, service.name);
     this.api = new TasksApi(this, 'Api', {
+      authorizer: this.signIn?.authorizer,
       tasks: this.tasks,
       workflow: this.workflow.stateMachine,
       defaults,
@@ -66,6 +79,8 @@ export class TasksStack extends Stack {
       apiPaths: API_PATH_PATTERNS,
       logRetention: settings.logRetentionDays,
       removalPolicy,
+      config: this.signIn ? { auth: 'oidc', ...this.signIn.dashboardSettings() } : { auth: 'none' },
+      signInOrigin: this.signIn?.domain.baseUrl(),
     });
 
     const functions = this.serviceFunctions();
@@ -93,9 +108,49 @@ export class TasksStack extends Stack {
         'The HTTP API, directly: the host CloudFront forwards to, kept on until there is a custom domain',
       value: this.api.stage.url,
     });
+    if (this.signIn) {
+      new CfnOutput(this, 'UserPoolId', {
+        description: 'Create users here: aws cognito-idp admin-create-user --user-pool-id <this>',
+        value: this.signIn.userPool.userPoolId,
+      });
+      new CfnOutput(this, 'SignInDomain', {
+        description: 'Cognito managed login; machines get tokens at <this>/oauth2/token',
+        value: this.signIn.domain.baseUrl(),
+      });
+      new CfnOutput(this, 'MachineClientId', {
+        description: 'The client credentials app client; its secret is in the Cognito console',
+        value: this.signIn.machineClient.userPoolClientId,
+      });
+    }
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm and recovery is published here; subscribe to be told',
       value: this.alarms.topic.topicArn,
+    });
+  }
+
+  /**
+   * Cognito sign-in, its callback and sign-out URL the dashboard's address (known once the
+   * distribution exists, hence lazy); with `-c auth=none` nothing, and a warning.
+   */
+  private addSignIn(settings: TasksSettings, serviceName: string): SignIn | undefined {
+    if (settings.auth === 'none') {
+      Annotations.of(this).addWarningV2(
+        'tasks:auth-none',
+        'Deployed with auth=none: the API and the dashboard are open to anyone, who can list, ' +
+          'cancel and delete every task and create tasks at your cost.',
+      );
+      return undefined;
+    }
+    const dashboardUrl = Lazy.string({
+      produce: () => `https://${this.dashboard.distribution.distributionDomainName}/`,
+    });
+    return new SignIn(this, 'SignIn', {
+      // Unique per account and region; Cognito refuses names with "aws", "amazon" or "cognito".
+      domainPrefix: `${serviceName}-${settings.stage.toLowerCase()}-${Aws.ACCOUNT_ID}`,
+      callbackUrls: [dashboardUrl],
+      logoutUrls: [dashboardUrl],
+      selfSignUp: settings.selfSignUp,
+      removalPolicy: settings.removalPolicy,
     });
   }
 

@@ -5,6 +5,18 @@
 
 const TIMEOUT_MS = 10_000;
 
+/**
+ * How requests are signed in: the Authorization header to send (none in open mode), and
+ * what to do when the API refuses it (true: renewed, try once more).
+ * @type {{ header(): Promise<string | null>, refused(): Promise<boolean> }}
+ */
+let auth = { header: async () => null, refused: async () => false };
+
+/** @param {typeof auth} next */
+export function useAuthorization(next) {
+  auth = next;
+}
+
 export class ApiError extends Error {
   /**
    * @param {number} status HTTP status, or 0 when the service could not be reached
@@ -24,15 +36,17 @@ export class ApiError extends Error {
  * @param {string} path relative URL, e.g. `tasks?limit=20`
  * @param {{ body?: unknown, headers?: Record<string, string>, signal?: AbortSignal }} [options]
  */
-async function request(method, path, { body, headers = {}, signal } = {}) {
+async function request(method, path, { body, headers = {}, signal } = {}, retried = false) {
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  const authorization = await auth.header();
+  const sent = authorization ? { ...headers, authorization } : headers;
   let response;
   try {
     response = await fetch(path, {
       method,
       // The dashboard sends its own If-None-Match; the HTTP cache must not answer for the API.
       cache: 'no-store',
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? sent : { 'content-type': 'application/json', ...sent },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
@@ -41,6 +55,8 @@ async function request(method, path, { body, headers = {}, signal } = {}) {
     const reason = timeout.aborted ? 'did not answer in time' : 'cannot be reached';
     throw new ApiError(0, `The tasks API ${reason}`, 'unreachable');
   }
+  if (response.status === 401 && authorization && !retried && (await auth.refused()))
+    return request(method, path, { body, headers, signal }, true);
   if (!response.ok && response.status !== 304) throw await errorOf(response);
   return response;
 }
@@ -51,6 +67,9 @@ async function errorOf(response) {
     const body = await response.json();
     if (typeof body?.error === 'string')
       return new ApiError(response.status, body.error, body.code);
+    // API Gateway's own refusals: {"message": "Unauthorized"} or {"message": "Forbidden"}.
+    if (typeof body?.message === 'string')
+      return new ApiError(response.status, `The tasks API refused: ${body.message}`);
   } catch {
     // Not the API's JSON error (e.g. a proxy's page); fall through.
   }

@@ -1,9 +1,17 @@
 /** The page's wiring: state, events and requests. What it shows is in view.js; the rules in pure modules. */
-import { ApiError, cancelTask, createTask, deleteTask, listTasks } from './api.js';
+import {
+  ApiError,
+  cancelTask,
+  createTask,
+  deleteTask,
+  listTasks,
+  useAuthorization,
+} from './api.js';
 import { backoff, cardClock, countdownText, pollInterval, REFRESH_MS } from './connection.js';
 import { firstPageQuery, statusFromSearch, urlWithStatus } from './filter.js';
 import { taskLabel } from './format.js';
 import { Pacer } from './pacer.js';
+import { openSession } from './session.js';
 import { isActive } from './statuses.js';
 import { appendPage, mergeFirstPage, upsert, without } from './task-list.js';
 import { renderCards, renderStatusControls, renderSummary, tickCards } from './view.js';
@@ -330,7 +338,30 @@ function render() {
   document.title = running > 0 ? `Tasks (${running} active)` : 'Tasks';
 }
 
-function start() {
+/**
+ * Signs requests in when the API takes sign-in; false while nobody is signed in, when the
+ * page shows only its sign-in screen.
+ */
+async function signIn() {
+  const session = await openSession();
+  if (session.kind === 'open') return true;
+  if (session.kind === 'signed-out') {
+    byId('main').hidden = true;
+    view.sync.hidden = true;
+    byId('signed-out').hidden = false;
+    byId('signed-out-reason').textContent = session.reason;
+    byId('sign-in').addEventListener('click', () => void session.signIn());
+    return false;
+  }
+  useAuthorization({ header: session.authorization, refused: session.renew });
+  byId('signed-in-as').textContent = session.user;
+  byId('account').hidden = false;
+  byId('sign-out').addEventListener('click', () => void session.signOut());
+  return true;
+}
+
+async function start() {
+  if (!(await signIn())) return;
   renderStatusControls(view.filter, view.counts);
   state.status = statusFromSearch(location.search);
   view.filter.value = state.status;
@@ -347,4 +378,4 @@ function start() {
   listPacer.wake();
 }
 
-start();
+void start();

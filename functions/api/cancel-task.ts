@@ -1,6 +1,7 @@
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
+import { accessOf, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
 import { jsonBody, taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
@@ -14,14 +15,18 @@ import {
 } from '../tasks/errors.ts';
 import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import type { Task } from '../tasks/model.ts';
-import { tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { type Access, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 
 type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
 
 /** Cancels the task; cancelling a cancelled task is a no-op, a finished one a conflict. */
-async function cancel({ table, workflow, clock }: Deps, taskId: string): Promise<Task> {
+async function cancel(
+  { table, workflow, clock }: Deps,
+  taskId: string,
+  scope: Access,
+): Promise<Task> {
   try {
-    const task = await transitionTask(table, taskId, 'cancel', {}, clock.now());
+    const task = await transitionTask(table, taskId, 'cancel', {}, clock.now(), scope);
     await stopExecution(workflow, taskId, 'Cancelled by a client').catch((error) => {
       // The worker sees the status within a second and stops by itself.
       logger.warn('Could not stop the execution', error as Error);
@@ -37,10 +42,11 @@ async function cancel({ table, workflow, clock }: Deps, taskId: string): Promise
 
 export function makeHandler(deps: Deps) {
   return httpHandler(async (event) => {
+    const caller = callerOf(event);
     const taskId = taskIdParam(event);
     logger.appendKeys({ task_id: taskId });
     parseOrThrow(CancelTaskBody, jsonBody(event), { place: 'body', codes: ERROR_CODES.cancel });
-    const task = await cancel(deps, taskId);
+    const task = await cancel(deps, taskId, accessOf(caller));
     logger.info('Task cancelled');
     return json(200, task);
   });

@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
-import { callerOf } from '../http/caller-id.ts';
+import { type Caller, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
 import { jsonBody } from '../http/request.ts';
 import { json, type Response } from '../http/response.ts';
@@ -94,10 +94,15 @@ async function start({ table, workflow, clock }: Deps, task: Task): Promise<Resp
   return created(task);
 }
 
-async function launch(deps: Deps, taskId: string, fields: Fields): Promise<Response> {
+async function launch(
+  deps: Deps,
+  caller: Caller,
+  taskId: string,
+  fields: Fields,
+): Promise<Response> {
   const task = newTask({ taskId, now: deps.clock.now(), ...fields });
   logger.appendKeys({ task_id: task.task_id });
-  await createTask(deps.table, task);
+  await createTask(deps.table, task, { owner: caller.owner });
   return start(deps, task);
 }
 
@@ -106,14 +111,20 @@ async function launch(deps: Deps, taskId: string, fields: Fields): Promise<Respo
  * names is written if it is not yet, started if still PENDING (a started one is not
  * started twice: executions are named by task id), and answered as it is now.
  */
-async function resume(deps: Deps, taskId: string, fields: Fields): Promise<Response> {
-  let task = await getTask(deps.table, taskId);
+async function resume(
+  deps: Deps,
+  caller: Caller,
+  taskId: string,
+  fields: Fields,
+): Promise<Response> {
+  const access = { owner: caller.owner };
+  let task = await getTask(deps.table, taskId, access);
   if (!task) {
     try {
-      return await launch(deps, taskId, fields);
+      return await launch(deps, caller, taskId, fields);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      task = await getTask(deps.table, taskId);
+      task = await getTask(deps.table, taskId, access);
     }
   }
   if (!task) throw new Error(`Task ${taskId} of an idempotency key vanished while resumed`);
@@ -156,13 +167,13 @@ async function answerOnce(
 /** A create with an Idempotency-Key: at most one task per key and caller, whatever the retries. */
 async function createOnce(
   deps: Deps,
-  event: APIGatewayProxyEventV2,
+  caller: Caller,
   key: string,
   fields: Fields,
   newId: () => string,
 ): Promise<Response> {
   const { table, clock } = deps;
-  const id = recordId(callerOf(event), key);
+  const id = recordId(caller.owner, key);
   const hash = requestHash(fields);
   const taskId = newId();
   const deadline = clock.now().getTime() + IN_FLIGHT_WAIT_MS;
@@ -170,7 +181,7 @@ async function createOnce(
     const now = clock.now();
     const claim = { id, requestHash: hash, taskId, lockedUntil: now.getTime() + LEASE_MS };
     if (await claimKey(table, claim, now)) {
-      return answerOnce(deps, claim, () => launch(deps, taskId, fields));
+      return answerOnce(deps, claim, () => launch(deps, caller, taskId, fields));
     }
     const existing = await readRecord(table, id, clock.now());
     if (existing && existing.requestHash !== hash) {
@@ -188,7 +199,7 @@ async function createOnce(
       const lease = { ...existing, lockedUntil: clock.now().getTime() + LEASE_MS };
       if (await takeOver(table, existing, lease.lockedUntil)) {
         logger.warn('Resuming the create of an idempotency key whose request ended unanswered');
-        return answerOnce(deps, lease, () => resume(deps, existing.taskId, fields));
+        return answerOnce(deps, lease, () => resume(deps, caller, existing.taskId, fields));
       }
     }
     if (clock.now().getTime() >= deadline) {
@@ -208,11 +219,12 @@ async function createOnce(
 export function makeHandler(deps: Deps) {
   const nextId = monotonicFactory();
   return httpHandler(async (event) => {
+    const caller = callerOf(event);
     const fields = parseRequest(event);
     const key = idempotencyKeyOf(event);
     const newId = () => nextId(deps.clock.now().getTime());
-    if (key === undefined) return launch(deps, newId(), fields);
-    return createOnce(deps, event, key, fields, newId);
+    if (key === undefined) return launch(deps, caller, newId(), fields);
+    return createOnce(deps, caller, key, fields, newId);
   });
 }
 

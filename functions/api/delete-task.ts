@@ -1,5 +1,6 @@
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
+import { accessOf, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
@@ -9,9 +10,10 @@ import { deleteTask, tableFromEnvironment } from '../tasks/store.ts';
 
 export function makeHandler({ table, workflow }: Pick<Dependencies, 'table' | 'workflow'>) {
   return httpHandler(async (event) => {
+    const caller = callerOf(event);
     const taskId = taskIdParam(event);
     logger.appendKeys({ task_id: taskId });
-    const task = await deleteTask(table, taskId);
+    const task = await deleteTask(table, taskId, accessOf(caller));
     // Every write of the worker requires the item to exist, so the task cannot come back;
     // stopping the execution only saves the work it would still do.
     await stopExecution(workflow, taskId, 'Deleted by a client').catch((error) => {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
+import { accessOf, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
 import { queryParams, taskIdParam } from '../http/request.ts';
 import { cacheable } from '../http/response.ts';
@@ -61,7 +62,7 @@ export function makeHandler({ table, clock = systemClock }: Deps) {
     const holdMs = Math.min(wait * 1000, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
     const until = clock.now().getTime() + holdMs;
     for (;;) {
-      const task = await getTaskOrThrow(table, taskId);
+      const task = await getTaskOrThrow(table, taskId, accessOf(callerOf(event)));
       const response = statusResponse(event, task, clock.now());
       const left = until - clock.now().getTime();
       if (response.statusCode !== 304 || isFinished(task.status) || left <= 0) return response;

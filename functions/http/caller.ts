@@ -5,6 +5,7 @@
  * ANONYMOUS_CLAIMS.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Route } from '../routes.ts';
 import { ClientError } from '../tasks/errors.ts';
 
 export const READ_SCOPE = 'tasks/read';
@@ -18,6 +19,18 @@ export const ADMIN_SCOPE = 'tasks/admin';
  */
 export const READ_ROUTE_SCOPES: readonly string[] = [READ_SCOPE, ADMIN_SCOPE];
 export const WRITE_ROUTE_SCOPES: readonly string[] = [WRITE_SCOPE, ADMIN_SCOPE];
+
+/** Paths every client may call without a token; they show no task data. */
+export const OPEN_PATHS: readonly string[] = ['/health'];
+
+/**
+ * The scopes a route requires, from its method: reads need `tasks/read`, writes
+ * `tasks/write` (either way `tasks/admin` will do); undefined for an open route.
+ */
+export function routeScopes(route: Pick<Route, 'method' | 'path'>): readonly string[] | undefined {
+  if (OPEN_PATHS.includes(route.path)) return undefined;
+  return route.method === 'GET' ? READ_ROUTE_SCOPES : WRITE_ROUTE_SCOPES;
+}
 
 export interface Caller {
   /** The owner of the caller's tasks: the token's `sub` (a machine client's id for client credentials). */
@@ -59,4 +72,9 @@ export function callerOf(event: APIGatewayProxyEventV2): Caller {
     canWrite: scopes.includes(WRITE_SCOPE),
     isAdmin: scopes.includes(ADMIN_SCOPE),
   };
+}
+
+/** What the store lets the caller reach: their own tasks, or every task for an operator. */
+export function accessOf(caller: Caller): { owner: string; admin: boolean } {
+  return { owner: caller.owner, admin: caller.isAdmin };
 }

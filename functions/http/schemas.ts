@@ -21,6 +21,7 @@ const WELL_FORMED_NAME = new RegExp(
 const NAME = `must be a string of at most ${MAX_NAME_LENGTH} characters`;
 const LIMIT = `must be an integer from 1 to ${MAX_LIMIT}`;
 const STATUS = `must be one of ${STATUSES.join(', ')}`;
+const OWNER = 'must be an owner id (1 to 128 visible ASCII characters)';
 
 /** Each task type's input, by type name; a new type brings its own. */
 export const TASK_INPUTS = INPUT_SCHEMAS;
@@ -78,6 +79,8 @@ export const ListTasksQuery = jsonObject({
   limit: v.optional(integerFromOneTo(MAX_LIMIT, LIMIT), String(MAX_LIMIT)),
   /** Opaque; the store checks it against the index it resumes. */
   cursor: v.optional(v.pipe(v.string(), v.maxLength(2048, 'is not a cursor this service gave'))),
+  /** An operator's filter: one owner's tasks only; ignored for anyone else. */
+  owner: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, OWNER))),
 });
 export type ListTasksRequest = v.InferOutput<typeof ListTasksQuery>;
 
@@ -88,7 +91,12 @@ export const TaskIdPath = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
 export const ERROR_CODES = {
   create: { type: 'unknown_type' },
   cancel: { status: 'invalid_status' },
-  list: { status: 'invalid_status', limit: 'invalid_limit', cursor: 'invalid_cursor' },
+  list: {
+    status: 'invalid_status',
+    limit: 'invalid_limit',
+    cursor: 'invalid_cursor',
+    owner: 'invalid_owner',
+  },
   status: { wait: 'invalid_wait' },
 } as const;
 

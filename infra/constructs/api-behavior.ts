@@ -1,5 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
   type ErrorResponse,
   OriginRequestCookieBehavior,
   OriginRequestHeaderBehavior,
@@ -15,7 +19,7 @@ import type { Construct } from 'constructs';
  * site; behind CloudFront the API sees its own execute-api host, not the viewer's, so the
  * browser's same-origin verdict is the dependable signal). Authorization is not here: CloudFront
  * refuses it in an origin request policy and forwards it only as part of a cache policy's key
- * (https://repost.aws/knowledge-center/cloudfront-authorization-header).
+ * (https://repost.aws/knowledge-center/cloudfront-authorization-header): apiCachePolicy below.
  */
 export const API_REQUEST_HEADERS = [
   'Content-Type',
@@ -36,6 +40,30 @@ export function apiOriginRequestPolicy(scope: Construct, id: string): OriginRequ
     queryStringBehavior: OriginRequestQueryStringBehavior.all(),
     headerBehavior: OriginRequestHeaderBehavior.allowList(...API_REQUEST_HEADERS),
     cookieBehavior: OriginRequestCookieBehavior.none(),
+  });
+}
+
+/**
+ * The API behaviours' cache policy: it exists to put Authorization in the cache key, the only
+ * way CloudFront forwards that header to the origin
+ * (https://repost.aws/knowledge-center/cloudfront-authorization-header); with every TTL 0
+ * caching is off and the policy may key on nothing. So caching stays on in name only: a
+ * minimum TTL of 0 lets the API's `Cache-Control: no-cache`/`no-store`/`private` keep every
+ * answer out of the cache (a minimum above 0 would override them), a default TTL of 0 keeps
+ * out an answer that sends no Cache-Control, and the 1 s maximum bounds any other
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-cachepolicy-cachepolicyconfig.html).
+ * Every query string is in the key too, so that even a cached answer could never serve
+ * another page or filter, and each caller's answers are keyed by their own token.
+ */
+export function apiCachePolicy(scope: Construct, id: string): CachePolicy {
+  return new CachePolicy(scope, id, {
+    comment: 'Tasks API: keyed on Authorization so CloudFront forwards it; nothing cached',
+    minTtl: Duration.seconds(0),
+    defaultTtl: Duration.seconds(0),
+    maxTtl: Duration.seconds(1),
+    headerBehavior: CacheHeaderBehavior.allowList('Authorization'),
+    queryStringBehavior: CacheQueryStringBehavior.all(),
+    cookieBehavior: CacheCookieBehavior.none(),
   });
 }
 

@@ -14,9 +14,11 @@ export interface DashboardDeploymentProps {
   distribution: Distribution;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** Written as `config.json` beside the files, its deploy-time values resolved. */
+  config: Record<string, unknown>;
 }
 
-/** Uploads `web/` on every deploy and invalidates CloudFront's copies. */
+/** Uploads `web/` and its `config.json` on every deploy and invalidates CloudFront's copies. */
 export class DashboardDeployment extends Construct {
   constructor(scope: Construct, id: string, props: DashboardDeploymentProps) {
     super(scope, id);
@@ -34,7 +36,12 @@ export class DashboardDeployment extends Construct {
     // upload role's read of that bucket needs it.
     const files = new Asset(this, 'Files', { path: fromRoot('web') });
     const upload = new BucketDeployment(this, 'Upload', {
-      sources: [Source.bucket(files.bucket, files.s3ObjectKey)],
+      // config.json holds the user pool's ids and domain, known only once they exist: jsonData
+      // writes them in when the deployment runs, so the page needs no build step.
+      sources: [
+        Source.bucket(files.bucket, files.s3ObjectKey),
+        Source.jsonData('config.json', props.config),
+      ],
       destinationBucket: props.bucket,
       distribution: props.distribution,
       distributionPaths: ['/*'],

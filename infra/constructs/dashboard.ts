@@ -16,7 +16,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket.ts';
 import { acknowledge } from './acknowledge.ts';
-import { apiOriginRequestPolicy, UNCACHED_ERRORS } from './api-behavior.ts';
+import { apiCachePolicy, apiOriginRequestPolicy, UNCACHED_ERRORS } from './api-behavior.ts';
 import { DashboardDeployment } from './dashboard-deployment.ts';
 import { securityHeadersPolicy } from './security-headers.ts';
 
@@ -27,6 +27,10 @@ export interface DashboardProps {
   apiPaths: readonly string[];
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  /** The dashboard's `config.json`: how it signs in, or `{auth: "none"}`; written at deploy time. */
+  config: Record<string, unknown>;
+  /** The Cognito domain's origin, which the page's CSP lets it fetch tokens from. */
+  signInOrigin?: string;
 }
 
 /**
@@ -53,7 +57,11 @@ export class Dashboard extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
-    const responseHeadersPolicy = securityHeadersPolicy(this, 'SecurityHeaders');
+    const responseHeadersPolicy = securityHeadersPolicy(
+      this,
+      'SecurityHeaders',
+      props.signInOrigin,
+    );
     const api: BehaviorOptions = {
       origin: new HttpOrigin(props.apiDomainName, {
         protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
@@ -61,9 +69,7 @@ export class Dashboard extends Construct {
       }),
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_ALL,
-      // When the API takes sign-in, Authorization must join a cache policy's key (an origin
-      // request policy may not carry it), so this becomes a policy that keys on it.
-      cachePolicy: CachePolicy.CACHING_DISABLED,
+      cachePolicy: apiCachePolicy(this, 'ApiCache'),
       originRequestPolicy: apiOriginRequestPolicy(this, 'ApiRequests'),
       responseHeadersPolicy,
     };
@@ -109,6 +115,7 @@ export class Dashboard extends Construct {
       distribution: this.distribution,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      config: props.config,
     });
   }
 }

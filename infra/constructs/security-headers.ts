@@ -5,16 +5,26 @@ import {
   ResponseHeadersPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct } from 'constructs';
-import { CONTENT_SECURITY_POLICY } from '../security-headers-values.ts';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../security-headers-values.ts';
 
-export { CONTENT_SECURITY_POLICY };
+export { CONTENT_SECURITY_POLICY, contentSecurityPolicy };
 
-/** Security headers on every response CloudFront serves, the dashboard's and the API's. */
-export function securityHeadersPolicy(scope: Construct, id: string): ResponseHeadersPolicy {
+/**
+ * Security headers on every response CloudFront serves, the dashboard's and the API's;
+ * `signInOrigin` is the Cognito domain the dashboard fetches tokens from.
+ */
+export function securityHeadersPolicy(
+  scope: Construct,
+  id: string,
+  signInOrigin?: string,
+): ResponseHeadersPolicy {
   return new ResponseHeadersPolicy(scope, id, {
     comment: 'Strict CSP, HSTS, nosniff, no framing, no referrer',
     securityHeadersBehavior: {
-      contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: true },
+      contentSecurityPolicy: {
+        contentSecurityPolicy: contentSecurityPolicy(signInOrigin),
+        override: true,
+      },
       strictTransportSecurity: {
         accessControlMaxAge: Duration.days(365),
         includeSubdomains: true,

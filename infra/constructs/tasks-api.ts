@@ -6,12 +6,14 @@ import {
   HttpRoute,
   HttpRouteKey,
   type HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { routeScopes } from '../../functions/http/caller.ts';
 import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, ROUTES } from '../../functions/routes.ts';
 import { acknowledge } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
@@ -22,6 +24,11 @@ export interface TasksApiProps {
   workflow: StateMachine;
   defaults: FunctionDefaults;
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * The JWT authorizer every task route takes, with its route's scopes; undefined only for
+   * a deployment with `-c auth=none`, whose API is open to anyone.
+   */
+  authorizer: IHttpRouteAuthorizer | undefined;
 }
 
 /** HTTP API access log fields, one JSON object per request. */
@@ -41,7 +48,10 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
-/** The HTTP API: one function per route of the route table, on a throttled, logged default stage. */
+/**
+ * The HTTP API: one function per route of the route table, on a throttled, logged default
+ * stage; every task route behind the JWT authorizer with its scopes, /health open.
+ */
 export class TasksApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -90,21 +100,32 @@ export class TasksApi extends Construct {
         defaults,
       }).useTable(tasks, route.table);
       handler.allowOnWorkflow(workflow, route.workflow ?? []);
-      this.api.addRoutes({
+      const scopes = props.authorizer && routeScopes(route);
+      const routes = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}Integration`, handler.function),
+        ...(scopes && { authorizer: props.authorizer, authorizationScopes: [...scopes] }),
       });
+      if (props.authorizer && !scopes) {
+        const reason = `${route.method} ${route.path} is open by design: it shows no task data.`;
+        for (const open of routes) {
+          acknowledge(open, 'APIG4', reason);
+          acknowledge(open, 'COG4', reason);
+        }
+      }
       functions.set(route.name, handler);
     }
     this.functions = functions;
     this.notFound = this.addDefaultRoute(defaults);
 
-    const noAuthorizer =
-      "The HTTP contract (API.md) keeps the replaced service's unauthenticated endpoints so its " +
-      'clients keep working; an authorizer is tracked as future work.';
-    acknowledge(this.api, 'APIG4', noAuthorizer);
-    acknowledge(this.api, 'COG4', noAuthorizer);
+    if (!props.authorizer) {
+      const open =
+        'Deployed with -c auth=none on purpose: the API is open to anyone, as before sign-in, ' +
+        'for clients of the old service; every caller is the same owner.';
+      acknowledge(this.api, 'APIG4', open);
+      acknowledge(this.api, 'COG4', open);
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import { matchPath } from '../../functions/http/paths.ts';
 import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/routes.ts';
 import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
 import { toEvent } from './http-event.ts';
+import type { JwtAuthorizer } from './jwt-authorizer.ts';
 import { lambdaContext } from './lambda-context.ts';
 import {
   allowedHostNames,
@@ -40,6 +41,22 @@ export interface GatewayOptions {
   host: string;
   /** More Host names answered besides the loopback ones; ALLOWED_HOSTS (comma-separated) by default. */
   allowedHosts?: readonly string[];
+  /** Sign-in (infra/local/sign-in.ts); without it no route has an authorizer and there is no config.json. */
+  signIn?: GatewaySignIn;
+}
+
+/** What the gateway needs to stand in for the HTTP API's JWT authorizer. */
+export interface GatewaySignIn {
+  /** Answers the local OpenID provider's requests (under its issuer's path); false for any other. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** API Gateway's JWT authorizer, or the anonymous one with AUTH=none. */
+  authorize: JwtAuthorizer;
+  /** A route's authorization scopes; undefined for a route without the authorizer (/health). */
+  routeScopes(route: Route): readonly string[] | undefined;
+  /** The dashboard's `/config.json` for a page served from `origin`. */
+  dashboardConfig(origin: string): unknown;
+  /** Told the port once the server listens, which PORT=0 leaves to the system. */
+  listening?(port: number): Promise<void>;
 }
 
 /** API Gateway's own limit on a request body. */
@@ -84,6 +101,10 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
   });
+  const address = server.address();
+  await options.signIn?.listening?.(
+    typeof address === 'object' && address ? address.port : options.port,
+  );
   return server;
 }
 
@@ -115,7 +136,15 @@ async function serve(
   allowedHosts: ReadonlySet<string>,
 ) {
   const { host, origin } = req.headers;
-  const refusal = checkHost(host, allowedHosts) ?? checkOrigin(origin, host ?? '');
+  const wrongHost = checkHost(host, allowedHosts);
+  if (wrongHost) {
+    sendRefusal(res, wrongHost);
+    return;
+  }
+  // The provider guards its own endpoints (PKCE, one-time interactions), and its sign-in form
+  // posts with `Origin: null` under the pages' no-referrer policy, so it answers first.
+  if (await options.signIn?.handle(req, res)) return;
+  const refusal = checkOrigin(origin, host ?? '');
   if (refusal) {
     sendRefusal(res, refusal);
     return;
@@ -125,6 +154,15 @@ async function serve(
   const method = req.method ?? 'GET';
   if (!url) {
     send(res, 400, { error: 'Malformed request target', code: 'bad_request' });
+    return;
+  }
+  if (
+    options.signIn &&
+    url.pathname === '/config.json' &&
+    (method === 'GET' || method === 'HEAD')
+  ) {
+    const config = options.signIn.dashboardConfig(`http://${host}`);
+    send(res, 200, config, { 'cache-control': 'no-cache' }, method === 'HEAD');
     return;
   }
   const matches = options.routes
@@ -137,6 +175,13 @@ async function serve(
     (method === 'GET' || method === 'HEAD') &&
     (await serveFile(res, options.webDir, url.pathname, method));
   if (isFile) return;
+  // API Gateway runs the authorizer before the integration: a refused request never reaches it.
+  const scopes = match && options.signIn?.routeScopes(match.route);
+  const outcome = scopes && (await options.signIn?.authorize(req.headers.authorization, scopes));
+  if (outcome && !outcome.authorized) {
+    sendUnread(req, res, outcome.statusCode, outcome.body, outcome.headers);
+    return;
+  }
   const body = await readBody(req);
   if (body === undefined) {
     // The rest of the body is never read, so this connection cannot carry another request.
@@ -154,6 +199,7 @@ async function serve(
   const event = match
     ? toEvent(req, url, `${match.route.method} ${match.route.path}`, match.params ?? {}, body)
     : toEvent(req, url, '$default', {}, body);
+  if (outcome) Object.assign(event.requestContext, { authorizer: { jwt: outcome.jwt } });
   const result = match
     ? await invokeWithTimeout(match.handler, event, match.route.name, match.route.timeoutSeconds)
     : await invokeWithTimeout(notFound, event, DEFAULT_ROUTE.name);
@@ -210,12 +256,37 @@ function send(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
+  headOnly = false,
 ) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),
     ...headers,
+    ...BROWSER_SECURITY_HEADERS,
+  });
+  res.end(headOnly ? undefined : text);
+}
+
+/**
+ * An answer sent before the request's body was read: the body is drained and discarded,
+ * and a connection that still had one to send is closed after this answer.
+ */
+function sendUnread(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string>,
+) {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    Number(req.headers['content-length'] ?? 0) > 0;
+  req.resume();
+  res.writeHead(status, {
+    ...lowerCaseHeaders(headers),
+    'content-length': String(Buffer.byteLength(text)),
+    ...(hasBody && !req.readableEnded ? { connection: 'close' } : {}),
     ...BROWSER_SECURITY_HEADERS,
   });
   res.end(text);

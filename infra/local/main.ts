@@ -11,6 +11,7 @@ import { renderDefinition } from '../workflow/definition.ts';
 import { startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
 import { readSettings, type Settings, SettingsError } from './settings.ts';
+import { setUpLocalSignIn, signInOptionsFromEnvironment } from './sign-in.ts';
 import { assertPortFree, listenError, StartupError } from './startup.ts';
 import { type LocalFunction, StepFunctionsEmulator } from './stepfunctions.ts';
 import { ensureTable } from './table.ts';
@@ -89,12 +90,16 @@ async function startEmulator(): Promise<{
   return { emulator, recordFailure: RecordFailure };
 }
 
-/** The HTTP API and dashboard; returns the port it listens on. */
-async function startHttpServer(settings: Settings): Promise<number> {
+/** The HTTP API, sign-in and dashboard; returns the port and what to say about sign-in. */
+async function startHttpServer(
+  settings: Settings,
+): Promise<{ port: number; signIn: { describe(): string } }> {
   const routes = await Promise.all(
     ROUTES.map(async (route) => ({ route, handler: await importHandler<ApiHandler>(route.entry) })),
   );
+  const signIn = setUpLocalSignIn(signInOptionsFromEnvironment(process.env));
   const server: Server = await startGateway({
+    ...signIn.gatewayOptions,
     routes,
     webDir: fromRoot('web'),
     port: settings.port,
@@ -110,7 +115,8 @@ async function startHttpServer(settings: Settings): Promise<number> {
       }),
   );
   const address = server.address();
-  return typeof address === 'object' && address ? address.port : settings.port;
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  return { port, signIn };
 }
 
 /**
@@ -142,7 +148,7 @@ async function main(settings: Settings): Promise<void> {
   });
   const dynamoEndpoint = await startDatabase(settings);
   const workflow = await startEmulator();
-  const port = await startHttpServer(settings);
+  const { port, signIn } = await startHttpServer(settings);
   const resumed = await reconcile(workflow);
   const shown =
     settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
@@ -152,6 +158,7 @@ async function main(settings: Settings): Promise<void> {
       `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
       `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})`,
   );
+  console.log(signIn.describe());
 }
 
 function settingsOrExit(): Settings {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { ANONYMOUS_CLAIMS } from '../../functions/http/caller.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 
 /** An API Gateway v2 event as the HTTP API sends it. */
@@ -9,7 +10,10 @@ export function httpEvent(fields: {
   body?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** The JWT authorizer's claims (the anonymous owner by default); null for a route without it. */
+  claims?: Record<string, string> | null;
 }): APIGatewayProxyEventV2 {
+  const claims = fields.claims === undefined ? ANONYMOUS_CLAIMS : fields.claims;
   const method = fields.method ?? 'GET';
   const path = fields.path ?? '/tasks';
   return {
@@ -31,6 +35,9 @@ export function httpEvent(fields: {
       stage: '$default',
       time: new Date(0).toISOString(),
       timeEpoch: 0,
+      ...(claims && {
+        authorizer: { jwt: { claims: { ...claims }, scopes: claims.scope?.split(' ') ?? null } },
+      }),
     },
     ...(fields.body !== undefined && { body: fields.body }),
     isBase64Encoded: false,

@@ -30,7 +30,15 @@ export interface StartOptions {
 function spawnLocalMode(dataDir: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['infra/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      // The API as before sign-in, unless a test asks for sign-in with AUTH=local.
+      AUTH: 'none',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -27,6 +27,8 @@ describe('deployment settings', () => {
         removalPolicy: 'destroy',
         stage: 'prod',
         alarmEmail: 'oncall@example.com',
+        auth: 'none',
+        selfSignUp: 'true',
       }),
     );
     expect(settings).toEqual({
@@ -38,6 +40,8 @@ describe('deployment settings', () => {
       removalPolicy: 'destroy',
       logExecutionData: true,
       alarmEmail: 'oncall@example.com',
+      auth: 'none',
+      selfSignUp: true,
     });
   });
 
@@ -57,6 +61,8 @@ describe('deployment settings', () => {
     ['logExecutionData', 'yes', /"logExecutionData".*true or false/],
     ['alarmEmail', 'oncall', /"alarmEmail".*e-mail address/],
     ['alarmEmail', 42, /"alarmEmail".*got 42/],
+    ['auth', 'cognito-local', /"auth".*"cognito" or "none"/],
+    ['selfSignUp', 'yes', /"selfSignUp".*true or false/],
   ])('refuses %s = %j with a message naming the setting', (name, value, message) => {
     expect(() => readSettings(withContext({ [name]: value }))).toThrow(message);
   });
