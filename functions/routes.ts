@@ -4,7 +4,7 @@
  */
 
 /** A DynamoDB action on the table's items. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 /** A DynamoDB action on the table's indexes. */
 export type IndexAction = 'Query';
 
@@ -48,7 +48,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/tasks',
     entry: 'functions/api/list-tasks.ts',
-    table: { indexes: ['Query'] },
+    table: { items: ['BatchGetItem'], indexes: ['Query'] },
   },
   {
     name: 'GetTaskStatus',
@@ -64,7 +64,7 @@ export const ROUTES: readonly Route[] = [
     method: 'PATCH',
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
-    table: { items: ['UpdateItem'] },
+    table: { items: ['GetItem', 'UpdateItem'] },
     workflow: ['StopExecution'],
   },
   {
@@ -79,7 +79,7 @@ export const ROUTES: readonly Route[] = [
     method: 'DELETE',
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
-    table: { items: ['DeleteItem'] },
+    table: { items: ['GetItem', 'DeleteItem', 'UpdateItem'] },
     workflow: ['StopExecution'],
   },
   {
@@ -114,7 +114,7 @@ export const WORKFLOW_FUNCTIONS = {
   RecordFailure: {
     entry: 'functions/worker/record-failure.ts',
     timeoutSeconds: 30,
-    table: { items: ['UpdateItem'] },
+    table: { items: ['GetItem', 'UpdateItem'] },
   },
 } as const satisfies Record<string, { entry: string; timeoutSeconds: number; table: TableAccess }>;
 
@@ -130,7 +130,7 @@ export const RESUME_FUNCTION = {
   entry: 'functions/worker/resume-tasks.ts',
   timeoutSeconds: 60,
   /** Lists unfinished tasks; reads one before restarting it; records those it gives up on. */
-  table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+  table: { items: ['BatchGetItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] },
   /** Starts executions and reads whether they still run. */
   workflow: ['StartExecution', 'DescribeExecution'],
   everyMinutes: 2,

@@ -29,10 +29,12 @@ describe('the access each function declares', () => {
   it('differs, in both directions, from what another function sends', () => {
     const listing = sentOperations(bundleOf(functionNamed('ListTasks').entry));
     expect(accessDifferences(functionNamed('CreateTask'), listing).sort()).toEqual([
+      'declares table item GetItem, never sent',
       'declares table item PutItem, never sent',
       'declares table item UpdateItem, never sent',
       'declares workflow StartExecution, never sent',
       'sends table index Query, undeclared',
+      'sends table item BatchGetItem, undeclared',
     ]);
   });
 
@@ -46,6 +48,7 @@ describe('the access each function declares', () => {
     expect(accessDifferences({ ...resume, table: { items: ['PutItem'] } }, sent).sort()).toEqual([
       'declares table item PutItem, never sent',
       'sends table index Query, undeclared',
+      'sends table item BatchGetItem, undeclared',
       'sends table item GetItem, undeclared',
       'sends table item UpdateItem, undeclared',
     ]);

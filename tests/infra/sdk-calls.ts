@@ -23,11 +23,26 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   BatchGetCommand: 'BatchGetItem',
   BatchWriteCommand: 'BatchWriteItem',
   TransactGetCommand: 'TransactGetItems',
+  // No IAM action of its own: each part is authorized as its own action (see below).
   TransactWriteCommand: 'TransactWriteItems',
   ScanCommand: 'Scan',
   QueryCommand: 'Query',
   ExecuteStatementCommand: 'PartiQLSelect',
 };
+
+/**
+ * A transaction is authorized part by part: "TransactWriteItems" needs PutItem, UpdateItem,
+ * DeleteItem or ConditionCheckItem for each Put, Update, Delete or ConditionCheck in it
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+ * Parts are object literals such as `{ Put: { TableName: … } }` in project code.
+ */
+const TRANSACTION_PARTS: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+};
+const TRANSACTION_PART = /\b(Put|Update|Delete|ConditionCheck): \{/g;
 
 /** The table has only a hash key, so a query is only useful on an index. */
 const INDEX_ACTIONS = new Set(['Query']);
@@ -98,7 +113,8 @@ export function sentOperations(bundle: string): SentOperations {
           `${path} constructs ${identifier} from a CommonJS module the check cannot read`,
         );
       const sdkClass = identifier && classes.get(identifier);
-      if (!sdkClass || CLIENTS.has(sdkClass.name)) continue;
+      // Errors are built to be thrown, clients to send: neither is a request.
+      if (!sdkClass || CLIENTS.has(sdkClass.name) || /Exception$/.test(sdkClass.name)) continue;
       const { pkg, name } = sdkClass;
       const action =
         pkg === '@aws-sdk/lib-dynamodb'
@@ -107,7 +123,12 @@ export function sentOperations(bundle: string): SentOperations {
             ? name.replace(/Command$/, '')
             : undefined;
       const workflow = pkg === '@aws-sdk/client-sfn' ? WORKFLOW_COMMANDS[name] : undefined;
-      if (action) (INDEX_ACTIONS.has(action) ? sent.indexes : sent.items).add(action);
+      if (action === 'TransactWriteItems') {
+        const project = sections.filter((section) => section.path.startsWith('functions/'));
+        for (const section of project)
+          for (const [, part] of section.lines.join('\n').matchAll(TRANSACTION_PART))
+            if (part) sent.items.add(TRANSACTION_PARTS[part] ?? part);
+      } else if (action) (INDEX_ACTIONS.has(action) ? sent.indexes : sent.items).add(action);
       else if (workflow) sent.workflow.add(workflow);
       else throw new Error(`${path} constructs ${pkg} ${name}, which the check cannot classify`);
     }
