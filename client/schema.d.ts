@@ -189,7 +189,7 @@ export interface components {
     Location: string;
     /** @description `<…?cursor=…>; rel="next"` when there is another page */
     Link: string;
-    /** @description Always `no-cache`: revalidate with If-None-Match */
+    /** @description Always `private, no-cache`: revalidate with If-None-Match */
     CacheControl: string;
     /** @description Seconds before the next request is worth making */
     RetryAfter: string;
@@ -211,6 +211,7 @@ export interface operations {
         limit?: string;
         /** @description The next page's cursor, from the `Link` header of the previous page */
         cursor?: string;
+        owner?: string;
       };
       header?: {
         /** @description The ETag the client holds: 304 if it is still current */

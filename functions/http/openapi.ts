@@ -324,7 +324,7 @@ export function openApiDocument(): Json {
         ETag: header('The version of the representation, for If-None-Match'),
         Location: header('The status URL of the new task'),
         Link: header('`<…?cursor=…>; rel="next"` when there is another page'),
-        CacheControl: header('Always `no-cache`: revalidate with If-None-Match'),
+        CacheControl: header('Always `private, no-cache`: revalidate with If-None-Match'),
         RetryAfter: header('Seconds before the next request is worth making', {
           type: 'string',
           pattern: '^[0-9]+$',

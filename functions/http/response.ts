@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
+/** Only the caller's own cache may keep it, and must ask again (with If-None-Match) each time. */
+const REVALIDATE = 'private, no-cache';
+
 export type Response = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 
+/**
+ * A JSON answer. Nothing the API says may be kept by a shared cache (`no-store`), unless
+ * the answer says otherwise, as `cacheable` does.
+ */
 export function json(
   statusCode: number,
   body: unknown,
@@ -10,7 +17,7 @@ export function json(
 ): Response {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -26,7 +33,7 @@ export function cacheable(
   headers: Record<string, string> = {},
   advisory: Record<string, string> = {},
 ): Response {
-  const response = json(200, body, { 'cache-control': 'no-cache', ...headers });
+  const response = json(200, body, { 'cache-control': REVALIDATE, ...headers });
   const etag = `"${createHash('sha256')
     .update(response.body ?? '')
     .update(JSON.stringify(headers))
@@ -34,7 +41,7 @@ export function cacheable(
     .slice(0, 27)}"`;
   response.headers.etag = etag;
   if (matches(event.headers?.['if-none-match'], etag)) {
-    return { statusCode: 304, headers: { etag, 'cache-control': 'no-cache', ...advisory } };
+    return { statusCode: 304, headers: { etag, 'cache-control': REVALIDATE, ...advisory } };
   }
   Object.assign(response.headers, advisory);
   return response;
