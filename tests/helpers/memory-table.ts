@@ -1,9 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 import type { TaskTable } from '../../functions/tasks/store.ts';
 
 type Item = Record<string, unknown>;
-interface CommandInput {
+export interface CommandInput {
   Key?: Item;
   Item?: Item;
   ConditionExpression?: string;
@@ -11,18 +16,120 @@ interface CommandInput {
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, unknown>;
   ReturnValues?: string;
+  ReturnValuesOnConditionCheckFailure?: string;
+  TransactItems?: { Put?: CommandInput; Update?: CommandInput; Delete?: CommandInput }[];
+  RequestItems?: Record<string, { Keys: Item[] }>;
+  IndexName?: string;
+  KeyConditionExpression?: string;
+  ScanIndexForward?: boolean;
+  Limit?: number;
 }
 
 /**
- * An in-memory table that runs the item commands the API uses (Get, Put, Update) with their
- * condition expressions, as far as the store and the idempotency module write them, one at a
- * time like DynamoDB's single-item writes. `hold` pauses chosen commands, so a test decides
- * how concurrent requests interleave.
+ * An in-memory table that runs the commands the store and the idempotency module send
+ * (Get, Put, Update, Delete, TransactWrite, BatchGet, Query on the KEYS_ONLY indexes)
+ * with their condition expressions, as far as this code base writes them. A transaction
+ * checks every condition before it writes anything, and is cancelled with one reason per
+ * action, as DynamoDB does:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+ * `hold` pauses chosen commands, so a test decides how concurrent requests interleave.
  */
-export function memoryTable() {
-  const items = new Map<string, Item>();
+export function memoryTable(seed: readonly Item[] = []) {
+  const items = new Map<string, Item>(seed.map((item) => [String(item.task_id), { ...item }]));
   const counts: Record<string, number> = {};
   let holds: { match: (name: string, input: CommandInput) => boolean; gate: Promise<void> }[] = [];
+
+  function run(name: string, input: CommandInput): Item {
+    counts[name] = (counts[name] ?? 0) + 1;
+    if (name === 'TransactWriteCommand') return transactWrite(input);
+    if (name === 'BatchGetCommand') return batchGet(input);
+    if (name === 'QueryCommand') return query(input);
+    const key = String((input.Key ?? input.Item)?.task_id);
+    const current = items.get(key);
+    if (name === 'GetCommand') return { Item: current && structuredClone(current) };
+    if (!holds_(input, current)) {
+      const withItem = input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current;
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        ...(withItem && { Item: marshall(current, { removeUndefinedValues: true }) }),
+      });
+    }
+    const next = write(name, key, input, current);
+    return { Attributes: input.ReturnValues === 'ALL_NEW' ? structuredClone(next) : undefined };
+  }
+
+  function write(name: string, key: string, input: CommandInput, current: Item | undefined) {
+    if (name === 'PutCommand' || name === 'Put') {
+      items.set(key, structuredClone(input.Item ?? {}));
+    } else if (name === 'UpdateCommand' || name === 'Update') {
+      items.set(key, applyUpdate(key, input, current));
+    } else if (name === 'DeleteCommand' || name === 'Delete') {
+      items.delete(key);
+    } else {
+      throw new Error(`The memory table does not run ${name}`);
+    }
+    return items.get(key);
+  }
+
+  function transactWrite(input: CommandInput): Item {
+    const actions = (input.TransactItems ?? []).map((action) => {
+      const [name, body] = Object.entries(action)[0] as [string, CommandInput];
+      const key = String((body.Key ?? body.Item)?.task_id);
+      return { name, body, key };
+    });
+    const reasons = actions.map(({ body, key }) =>
+      holds_(body, items.get(key)) ? { Code: 'None' } : { Code: 'ConditionalCheckFailed' },
+    );
+    if (reasons.some((reason) => reason.Code !== 'None')) {
+      throw new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: reasons,
+      });
+    }
+    for (const { name, body, key } of actions) write(name, key, body, items.get(key));
+    return {};
+  }
+
+  function batchGet(input: CommandInput): Item {
+    const Responses: Record<string, Item[]> = {};
+    for (const [tableName, { Keys }] of Object.entries(input.RequestItems ?? {})) {
+      Responses[tableName] = Keys.flatMap((key) => {
+        const item = items.get(String(key.task_id));
+        return item ? [structuredClone(item)] : [];
+      });
+    }
+    return { Responses };
+  }
+
+  function query(input: CommandInput): Item {
+    const index = Object.values(TABLE_SCHEMA.indexes).find((i) => i.name === input.IndexName);
+    if (!index) throw new Error(`The memory table has no index ${input.IndexName}`);
+    const values = input.ExpressionAttributeValues ?? {};
+    const condition = input.KeyConditionExpression ?? '';
+    const inRange = (sort: string) => {
+      if (condition.includes('BETWEEN'))
+        return sort >= String(values[':from']) && sort <= String(values[':to']);
+      if (condition.includes('<')) return sort < String(values[':after']);
+      return true;
+    };
+    const found = [...items.values()]
+      .filter((item) => item[index.partitionKey] === values[':pk'])
+      .filter((item) => typeof item[index.sortKey] === 'string')
+      .filter((item) => inRange(String(item[index.sortKey])))
+      .sort((a, b) => String(a[index.sortKey]).localeCompare(String(b[index.sortKey])));
+    if (input.ScanIndexForward === false) found.reverse();
+    const page = found.slice(0, input.Limit ?? found.length);
+    // KEYS_ONLY: the table's key and the index's keys.
+    return {
+      Items: page.map((item) => ({
+        task_id: item.task_id,
+        [index.partitionKey]: item[index.partitionKey],
+        [index.sortKey]: item[index.sortKey],
+      })),
+    };
+  }
 
   async function send(command: { constructor: { name: string }; input: CommandInput }) {
     const name = command.constructor.name;
@@ -32,37 +139,21 @@ export function memoryTable() {
       holds = holds.filter((entry) => entry !== hold);
       await hold.gate;
     }
-    counts[name] = (counts[name] ?? 0) + 1;
-    const key = String((input.Key ?? input.Item)?.task_id);
-    const current = items.get(key);
-    if (name === 'GetCommand') return { Item: current && structuredClone(current) };
-    if (!holds_(input, current)) {
-      throw new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-      });
-    }
-    if (name === 'PutCommand') {
-      items.set(key, structuredClone(input.Item ?? {}));
-      return {};
-    }
-    if (name === 'UpdateCommand') {
-      const next = { ...structuredClone(current ?? {}), task_id: key, ...assignments(input) };
-      items.set(key, next);
-      return { Attributes: input.ReturnValues === 'ALL_NEW' ? structuredClone(next) : undefined };
-    }
-    throw new Error(`The memory table does not run ${name}`);
+    return run(name, input);
   }
 
   const table: TaskTable = {
     db: { send } as unknown as DynamoDBDocumentClient,
     name: 'tasks-memory',
     retentionSeconds: 86_400,
+    sleep: async () => undefined,
   };
   return {
     table,
     items,
     counts,
+    /** Runs one command synchronously, for a mocked client's `callsFake`. */
+    run,
     /** Pauses the next command `match` picks until `release` is called. */
     hold(match: (name: string, input: CommandInput) => boolean) {
       let release = () => {};
@@ -75,13 +166,41 @@ export function memoryTable() {
   };
 }
 
+/** Whether a command writes a task item (a create's Put inside its transaction). */
+export function writesTask(name: string, input: CommandInput): boolean {
+  return (
+    name === 'TransactWriteCommand' &&
+    (input.TransactItems ?? []).some((action) => typeof action.Put?.Item?.status === 'string')
+  );
+}
+
 function operand(token: string, input: CommandInput, item: Item | undefined): unknown {
   if (token.startsWith(':')) return input.ExpressionAttributeValues?.[token];
   const name = token.startsWith('#') ? input.ExpressionAttributeNames?.[token] : token;
   return item?.[name ?? ''];
 }
 
+/** Splits `text` at `separator` outside parentheses. */
+function splitOutside(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (depth === 0 && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i));
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => part.trim());
+}
+
 function clause(text: string, input: CommandInput, item: Item | undefined): boolean {
+  if (text.startsWith('(') && text.endsWith(')')) return evaluate(text.slice(1, -1), input, item);
   const exists = /^attribute_(not_)?exists\((\S+)\)$/.exec(text);
   if (exists) return (operand(exists[2] ?? '', input, item) !== undefined) !== Boolean(exists[1]);
   const within = /^(\S+) IN \((.+)\)$/.exec(text);
@@ -89,34 +208,40 @@ function clause(text: string, input: CommandInput, item: Item | undefined): bool
     const value = operand(within[1] ?? '', input, item);
     return (within[2] ?? '').split(', ').some((token) => operand(token, input, item) === value);
   }
-  const compare = /^(\S+) (=|<) (\S+)$/.exec(text);
+  const compare = /^(\S+) (=|<|>=) (\S+)$/.exec(text);
   if (compare) {
     const left = operand(compare[1] ?? '', input, item);
     const right = operand(compare[3] ?? '', input, item);
     if (left === undefined) return false;
-    return compare[2] === '=' ? left === right : (left as number) < (right as number);
+    if (compare[2] === '=') return left === right;
+    return compare[2] === '<'
+      ? (left as number) < (right as number)
+      : (left as number) >= (right as number);
   }
   throw new Error(`The memory table cannot evaluate "${text}"`);
 }
 
-/** `a AND b`, `a OR b` (AND binds tighter), as the conditions in this code base are written. */
-function holds_(input: CommandInput, item: Item | undefined): boolean {
-  const condition = input.ConditionExpression;
-  if (!condition) return true;
-  return condition
-    .split(' OR ')
-    .some((alternative) =>
-      alternative.split(' AND ').every((part) => clause(part.trim(), input, item)),
-    );
+/** `a AND b`, `a OR b` (AND binds tighter), with parentheses, as this code base writes conditions. */
+function evaluate(condition: string, input: CommandInput, item: Item | undefined): boolean {
+  return splitOutside(condition, ' OR ').some((alternative) =>
+    splitOutside(alternative, ' AND ').every((part) => clause(part, input, item)),
+  );
 }
 
-function assignments(input: CommandInput): Item {
-  const text = (input.UpdateExpression ?? '').replace(/^SET /, '');
-  const result: Item = {};
-  for (const part of text.split(', ')) {
-    const [target, value] = part.split(' = ');
+function holds_(input: CommandInput, item: Item | undefined): boolean {
+  return input.ConditionExpression ? evaluate(input.ConditionExpression, input, item) : true;
+}
+
+/** `SET #a = :a, …` or `ADD #a :a, …`, the two forms the store and idempotency module write. */
+function applyUpdate(key: string, input: CommandInput, current: Item | undefined): Item {
+  const next: Item = { ...structuredClone(current ?? {}), task_id: key };
+  const text = input.UpdateExpression ?? '';
+  const adding = text.startsWith('ADD ');
+  for (const part of text.replace(/^(SET|ADD) /, '').split(', ')) {
+    const [target, value] = adding ? part.split(' ') : part.split(' = ');
     const name = target?.startsWith('#') ? input.ExpressionAttributeNames?.[target] : target;
-    result[name ?? ''] = input.ExpressionAttributeValues?.[value ?? ''];
+    const given = input.ExpressionAttributeValues?.[value ?? ''];
+    next[name ?? ''] = adding ? Number(next[name ?? ''] ?? 0) + Number(given) : given;
   }
-  return result;
+  return next;
 }

@@ -1,22 +1,19 @@
-import {
-  ConditionalCheckFailedException,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import {
-  DeleteCommand,
+  BatchGetCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
-  UpdateCommand,
+  ScanCommand,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../../functions/tasks/cursor.ts';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
+import { encodePageCursor } from '../../functions/tasks/page-cursor.ts';
 import { db, resetAwsMocks, sfn } from '../helpers/aws-mocks.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
+import { scriptStore } from '../helpers/scripted-store.ts';
 import { mockedTaskHandlers } from '../helpers/task-handlers.ts';
 
 const clock = fakeClock();
@@ -41,12 +38,13 @@ const stored = (fields: Partial<Task> = {}): Task => ({
   }),
   ...fields,
 });
-const refusedBecause = (item?: Task) =>
-  new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    ...(item && { Item: marshall(item) }),
-  });
+/** Task ids that sort as ULIDs do: a higher number is a newer task. */
+const idOf = (n: number) => `01JDZ0N5Q8W4X3M2V7K9T6R1${String(n).padStart(2, '0')}`;
+/** The Update of the task item inside the one transaction a status change writes. */
+const taskUpdate = () =>
+  db
+    .commandCalls(TransactWriteCommand)[0]
+    ?.args[0].input.TransactItems?.find((action) => action.Update?.Key?.task_id === ID)?.Update;
 const body = (response: { body?: string } | undefined) => JSON.parse(response?.body ?? 'null');
 
 beforeEach(() => {
@@ -55,7 +53,7 @@ beforeEach(() => {
 
 describe('POST /tasks', () => {
   it('creates a default simulate task when there is no body, and starts its execution by id', async () => {
-    db.on(PutCommand).resolves({});
+    const memory = scriptStore(db, []);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn' });
     const response = await createTask(httpEvent({ method: 'POST' }), context);
     expect(response.statusCode).toBe(201);
@@ -68,9 +66,10 @@ describe('POST /tasks', () => {
     });
     expect(response.headers.location).toBe(`/tasks/${task.task_id}/status`);
     expect(task.created_at).toBe(clock.now().toISOString());
-    const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    const put = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
     expect(put?.TableName).toBe('tasks-test');
     expect(put?.ConditionExpression).toBe('attribute_not_exists(task_id)');
+    expect(memory.items.get(task.task_id)).toMatchObject({ status: 'PENDING' });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
       name: task.task_id,
     });
@@ -105,7 +104,7 @@ describe('POST /tasks', () => {
     const response = await createTask(httpEvent({ method: 'POST', body: requestBody }), context);
     expect(response.statusCode).toBe(400);
     expect(body(response)).toMatchObject({ code, error: expect.any(String) });
-    expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    expect(db.calls()).toHaveLength(0);
   });
 
   it.each([
@@ -129,7 +128,7 @@ describe('POST /tasks', () => {
   });
 
   it('turns a blank name into no name', async () => {
-    db.on(PutCommand).resolves({});
+    scriptStore(db, []);
     sfn.on(StartExecutionCommand).resolves({});
     const response = await createTask(
       httpEvent({ method: 'POST', body: '{"name": "  ", "input": {"fail": true}}' }),
@@ -143,7 +142,7 @@ describe('POST /tasks', () => {
   });
 
   it('counts a name in characters, not UTF-16 code units', async () => {
-    db.on(PutCommand).resolves({});
+    scriptStore(db, []);
     sfn.on(StartExecutionCommand).resolves({});
     const name = '🚀'.repeat(200);
     const response = await createTask(
@@ -173,54 +172,77 @@ describe('POST /tasks', () => {
   });
 
   it('records the task as FAILURE when its execution cannot start', async () => {
-    db.on(PutCommand).resolves({});
-    db.on(UpdateCommand).resolves({ Attributes: stored({ status: 'FAILURE' }) });
+    const memory = scriptStore(db, []);
     sfn.on(StartExecutionCommand).rejects(new Error('throttled'));
     const response = await createTask(httpEvent({ method: 'POST', body: '{}' }), context);
     expect(response.statusCode).toBe(503);
     expect(body(response)).toMatchObject({ code: 'start_failed', task_id: expect.any(String) });
-    expect(
-      db.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
-    ).toMatchObject({
+    const taskId = body(response).task_id;
+    const [, failing] = db.commandCalls(TransactWriteCommand);
+    const update = failing?.args[0].input.TransactItems?.find(
+      (action) => action.Update?.Key?.task_id === taskId,
+    )?.Update;
+    expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'FAILURE',
+      ':seen_status': 'PENDING',
     });
+    expect(memory.items.get(taskId)).toMatchObject({ status: 'FAILURE' });
   });
 });
 
 describe('GET /tasks', () => {
   it('queries the status index newest first, never scanning', async () => {
-    db.on(QueryCommand).resolves({ Items: [stored({ status: 'RUNNING' })] });
+    scriptStore(db, [stored({ status: 'RUNNING' }), stored({ task_id: idOf(1) })]);
     const response = await listTasks(
       httpEvent({ query: { status: 'RUNNING', limit: '5' } }),
       context,
     );
     expect(response.statusCode).toBe(200);
-    expect(body(response)).toHaveLength(1);
-    const query = db.commandCalls(QueryCommand)[0]?.args[0].input;
-    expect(query).toMatchObject({ IndexName: 'by-status', ScanIndexForward: false, Limit: 6 });
-    expect(query?.ExpressionAttributeValues).toEqual({ ':pk': 'RUNNING' });
+    expect(body(response).map((t: Task) => t.task_id)).toEqual([ID]);
+    const queries = db.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatchObject({
+      IndexName: 'by-owner-status',
+      ScanIndexForward: false,
+      Limit: 6,
+    });
+    expect(queries[0]?.ExpressionAttributeValues).toEqual({ ':pk': 'anonymous#RUNNING' });
+    expect(db.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems).toEqual({
+      'tasks-test': { Keys: [{ task_id: ID }] },
+    });
+    expect(db.commandCalls(ScanCommand)).toHaveLength(0);
   });
 
   it('links to the next page only when there is one', async () => {
-    const items = Array.from({ length: 3 }, (_, i) => stored({ task_id: `T${3 - i}` }));
-    db.on(QueryCommand).resolves({ Items: items });
+    const memory = scriptStore(
+      db,
+      [1, 2, 3].map((n) => stored({ task_id: idOf(n) })),
+    );
     const response = await listTasks(httpEvent({ query: { limit: '2' } }), context);
-    expect(body(response).map((t: Task) => t.task_id)).toEqual(['T3', 'T2']);
+    expect(body(response).map((t: Task) => t.task_id)).toEqual([idOf(3), idOf(2)]);
     const link = response.headers.link ?? '';
     expect(link).toMatch(/^<\/tasks\?limit=2&cursor=[\w-]+>; rel="next"$/);
-    db.on(QueryCommand).resolves({ Items: items.slice(0, 2) });
+    memory.items.delete(idOf(1));
     const last = await listTasks(httpEvent({ query: { limit: '2' } }), context);
+    expect(body(last)).toHaveLength(2);
     expect(last.headers.link).toBeUndefined();
   });
 
   it('resumes from the cursor it handed out', async () => {
-    db.on(QueryCommand).resolves({ Items: [] });
-    const cursor = encodeCursor({ task_id: 'T2', kind: 'task' });
-    await listTasks(httpEvent({ query: { cursor } }), context);
-    expect(db.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual({
-      task_id: 'T2',
-      kind: 'task',
-    });
+    scriptStore(
+      db,
+      [1, 2, 3].map((n) => stored({ task_id: idOf(n) })),
+    );
+    const first = await listTasks(httpEvent({ query: { limit: '2' } }), context);
+    const cursor = /cursor=([\w-]+)>/.exec(first.headers.link ?? '')?.[1] ?? '';
+    db.resetHistory();
+    const next = await listTasks(httpEvent({ query: { limit: '2', cursor } }), context);
+    expect(next.statusCode).toBe(200);
+    expect(body(next).map((t: Task) => t.task_id)).toEqual([idOf(1)]);
+    expect(next.headers.link).toBeUndefined();
+    const query = db.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(query?.KeyConditionExpression).toBe('#pk = :pk AND #sk < :after');
+    expect(query?.ExpressionAttributeValues).toEqual({ ':pk': 'anonymous', ':after': idOf(2) });
   });
 
   it.each([
@@ -235,12 +257,20 @@ describe('GET /tasks', () => {
     [{ bogus: '1' }, 'invalid_request'],
     [{ '': '1' }, 'invalid_request'],
     [{ cursor: 'not-a-cursor' }, 'invalid_cursor'],
+    [{ cursor: encodePageCursor({ owner: 'anonymous' }, ID), status: 'RUNNING' }, 'invalid_cursor'],
+    [{ cursor: encodePageCursor({ owner: 'someone-else' }, ID) }, 'invalid_cursor'],
+    [{ cursor: encodePageCursor({ owner: 'anonymous' }, 'T2') }, 'invalid_cursor'],
     [
-      { cursor: encodeCursor({ task_id: 'T2', kind: 'task' }), status: 'RUNNING' },
-      'invalid_cursor',
-    ],
-    [
-      { cursor: Buffer.from('{"task_id":"T","kind":"task","x":"1"}').toString('base64url') },
+      {
+        cursor: Buffer.from(
+          JSON.stringify({
+            ...JSON.parse(
+              Buffer.from(encodePageCursor({ owner: 'anonymous' }, ID), 'base64url').toString(),
+            ),
+            x: '1',
+          }),
+        ).toString('base64url'),
+      },
       'invalid_cursor',
     ],
   ])('answers 400 to %o', async (query, code) => {
@@ -251,14 +281,14 @@ describe('GET /tasks', () => {
   });
 
   it('answers 304 when the client already has the page', async () => {
-    db.on(QueryCommand).resolves({ Items: [stored()] });
+    const memory = scriptStore(db, [stored()]);
     const first = await listTasks(httpEvent({}), context);
     const etag = first.headers.etag ?? '';
     expect(etag).toMatch(/^".+"$/);
     const again = await listTasks(httpEvent({ headers: { 'if-none-match': etag } }), context);
     expect(again.statusCode).toBe(304);
     expect(again.body).toBeUndefined();
-    db.on(QueryCommand).resolves({ Items: [stored({ progress: 50 })] });
+    memory.items.set(ID, { ...memory.items.get(ID), progress: 50 });
     const changed = await listTasks(httpEvent({ headers: { 'if-none-match': etag } }), context);
     expect(changed.statusCode).toBe(200);
   });
@@ -312,56 +342,86 @@ describe('GET /tasks/{id}/status', () => {
 });
 
 describe('PATCH /tasks/{id}/status', () => {
-  it('cancels an active task with a write that may only leave PENDING or RUNNING, and stops its execution', async () => {
-    db.on(UpdateCommand).resolves({ Attributes: stored({ status: 'CANCELLED' }) });
+  it.each(['PENDING', 'RUNNING'] as const)(
+    'cancels a %s task with a write conditioned on the status it read, and stops its execution',
+    async (status) => {
+      const memory = scriptStore(db, [stored({ status })]);
+      sfn.on(StopExecutionCommand).resolves({});
+      const response = await cancelTask(
+        httpEvent({ method: 'PATCH', id: ID, body: '{"status":"CANCELLED"}' }),
+        context,
+      );
+      expect(response.statusCode).toBe(200);
+      expect(body(response).status).toBe('CANCELLED');
+      expect(db.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+        Key: { task_id: ID },
+        ConsistentRead: true,
+      });
+      const update = taskUpdate();
+      expect(update?.ConditionExpression).toMatch(
+        /^attribute_exists\(task_id\) AND #status = :seen_status AND /,
+      );
+      expect(update?.ExpressionAttributeValues).toMatchObject({
+        ':seen_status': status,
+        ':status': 'CANCELLED',
+      });
+      expect(memory.items.get(ID)).toMatchObject({ status: 'CANCELLED' });
+      expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toBe(
+        `arn:aws:states:us-east-1:000000000000:execution:tasks-test:${ID}`,
+      );
+    },
+  );
+
+  it('cancels a task that started between the read and the write, reading it again', async () => {
+    const memory = scriptStore(db, [stored()]);
+    db.on(GetCommand)
+      .callsFakeOnce(async (input) => {
+        const read = memory.run('GetCommand', input);
+        memory.items.set(ID, { ...memory.items.get(ID), status: 'RUNNING', events_total: 2 });
+        return read;
+      })
+      .callsFake(async (input) => memory.run('GetCommand', input));
     sfn.on(StopExecutionCommand).resolves({});
-    const response = await cancelTask(
-      httpEvent({ method: 'PATCH', id: ID, body: '{"status":"CANCELLED"}' }),
-      context,
-    );
+    const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
     expect(response.statusCode).toBe(200);
-    expect(body(response).status).toBe('CANCELLED');
-    const update = db.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(update?.ConditionExpression).toBe(
-      'attribute_exists(task_id) AND #status IN (:from0, :from1)',
-    );
-    expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':from0': 'PENDING',
-      ':from1': 'RUNNING',
-    });
-    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toBe(
-      `arn:aws:states:us-east-1:000000000000:execution:tasks-test:${ID}`,
-    );
+    const attempts = db.commandCalls(TransactWriteCommand);
+    expect(attempts).toHaveLength(2);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'CANCELLED' });
   });
 
   it('accepts an empty body', async () => {
-    db.on(UpdateCommand).resolves({ Attributes: stored({ status: 'CANCELLED' }) });
-    const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
-    expect(response.statusCode).toBe(200);
-  });
-
-  it('answers 200 with the task when it was already cancelled', async () => {
-    db.on(UpdateCommand).rejects(refusedBecause(stored({ status: 'CANCELLED' })));
+    scriptStore(db, [stored()]);
     const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
     expect(response.statusCode).toBe(200);
     expect(body(response).status).toBe('CANCELLED');
+  });
+
+  it('answers 200 with the task when it was already cancelled', async () => {
+    scriptStore(db, [stored({ status: 'CANCELLED' })]);
+    const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
+    expect(response.statusCode).toBe(200);
+    expect(body(response).status).toBe('CANCELLED');
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it.each(['SUCCESS', 'FAILURE'] as const)(
     'answers 409 naming the status when cancelling a task that ended %s',
     async (status) => {
-      db.on(UpdateCommand).rejects(refusedBecause(stored({ status })));
+      const memory = scriptStore(db, [stored({ status })]);
       const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
       expect(response.statusCode).toBe(409);
+      expect(memory.items.get(ID)).toMatchObject({ status });
+      expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
       expect(body(response)).toMatchObject({ code: 'task_finished' });
       expect(body(response).error).toContain(status);
     },
   );
 
   it('answers 404 when the task does not exist', async () => {
-    db.on(UpdateCommand).rejects(refusedBecause());
+    scriptStore(db, []);
     const response = await cancelTask(httpEvent({ method: 'PATCH', id: ID }), context);
     expect(response.statusCode).toBe(404);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -400,25 +460,33 @@ describe('GET /tasks/{id}/result', () => {
 
 describe('DELETE /tasks/{id}', () => {
   it('deletes the task and stops its execution', async () => {
-    db.on(DeleteCommand).resolves({ Attributes: stored({ status: 'RUNNING' }) });
+    const memory = scriptStore(db, [stored({ status: 'RUNNING' })]);
     sfn.on(StopExecutionCommand).resolves({});
     const response = await deleteTask(httpEvent({ method: 'DELETE', id: ID }), context);
     expect(response.statusCode).toBe(200);
     expect(body(response)).toEqual({ task_id: ID });
+    const [remove] = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(remove?.Delete).toMatchObject({
+      Key: { task_id: ID },
+      ExpressionAttributeValues: { ':seen_status': 'RUNNING' },
+    });
+    expect(memory.items.has(ID)).toBe(false);
     expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(1);
   });
 
   it('still answers 200 when stopping the execution fails: the worker stops by itself', async () => {
-    db.on(DeleteCommand).resolves({ Attributes: stored() });
+    scriptStore(db, [stored()]);
     sfn.on(StopExecutionCommand).rejects(new Error('unavailable'));
     const response = await deleteTask(httpEvent({ method: 'DELETE', id: ID }), context);
     expect(response.statusCode).toBe(200);
   });
 
   it('answers 404 for an unknown task', async () => {
-    db.on(DeleteCommand).rejects(refusedBecause());
+    scriptStore(db, []);
     const response = await deleteTask(httpEvent({ method: 'DELETE', id: ID }), context);
     expect(response.statusCode).toBe(404);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
   });
 });
 

@@ -2,9 +2,13 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/api/create-task.ts';
 import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
+import { isStatus } from '../../functions/tasks/model.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
-import { memoryTable } from '../helpers/memory-table.ts';
+import { memoryTable, writesTask } from '../helpers/memory-table.ts';
+
+/** A task item, not an idempotency record or a totals counter. */
+const isTask = (item: Record<string, unknown>) => isStatus(item.status);
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:tasks-test';
 
@@ -43,7 +47,7 @@ function setup(options: Parameters<typeof fakeWorkflow>[0] = {}) {
     if (sub) Object.assign(event.requestContext, { authorizer: { jwt: { claims: { sub } } } });
     return create(event, context);
   };
-  const tasks = () => [...memory.items.values()].filter((item) => item.kind === 'task');
+  const tasks = () => [...memory.items.values()].filter(isTask);
   return { memory, clock, post, tasks, started };
 }
 
@@ -120,9 +124,7 @@ describe('POST /tasks with an Idempotency-Key', () => {
   it('answers 409 request_in_progress with Retry-After while the first request is in flight, then replays it', async () => {
     const { post, tasks, memory } = setup();
     // The first request stops just before writing its task.
-    const release = memory.hold(
-      (name, input) => name === 'PutCommand' && input.Item?.kind === 'task',
-    );
+    const release = memory.hold(writesTask);
     const first = post({});
     const second = await post({});
     expect(second.statusCode).toBe(409);
@@ -138,9 +140,7 @@ describe('POST /tasks with an Idempotency-Key', () => {
 
   it('lets a concurrent request wait briefly and replay the answer when the first ends meanwhile', async () => {
     const { post, tasks, memory, clock } = setup();
-    const release = memory.hold(
-      (name, input) => name === 'PutCommand' && input.Item?.kind === 'task',
-    );
+    const release = memory.hold(writesTask);
     const first = post({});
     const sleep = clock.sleep;
     clock.sleep = async (ms) => {
@@ -178,7 +178,7 @@ describe('POST /tasks with an Idempotency-Key', () => {
 
   it('after a crash between claiming the key and writing the task, a retry writes that task', async () => {
     const { post, tasks, clock, memory } = setup();
-    memory.hold((name, input) => name === 'PutCommand' && input.Item?.kind === 'task');
+    memory.hold(writesTask);
     void post({});
     await new Promise((done) => setTimeout(done, 0));
     await clock.sleep(10_000);
@@ -196,6 +196,6 @@ describe('POST /tasks with an Idempotency-Key', () => {
     const create = makeHandler({ table: memory.table, workflow: fakeWorkflow().workflow, clock });
     await create(httpEvent({ method: 'POST' }), context);
     await create(httpEvent({ method: 'POST' }), context);
-    expect([...memory.items.values()].filter((item) => item.kind === 'task')).toHaveLength(2);
+    expect([...memory.items.values()].filter(isTask)).toHaveLength(2);
   });
 });

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -6,7 +5,7 @@ import {
   type ExecutionStatus,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { executionArnOf } from '../../functions/tasks/launcher.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
@@ -21,6 +20,7 @@ import { startLocalReconciler } from '../../infra/local/reconciler.ts';
 import type { EndedBadlyHook, StepFunctionsEmulator } from '../../infra/local/stepfunctions.ts';
 import { db, resetAwsMocks, sfn, table, workflow } from '../helpers/aws-mocks.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
+import { scriptStore, storedItem } from '../helpers/scripted-store.ts';
 
 const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
 const clock = fakeClock(minute(30));
@@ -35,8 +35,13 @@ const stored = (taskId: string, status: TaskStatus, createdAt = 5) => ({
   ...newTask({ taskId, name: null, type: 'simulate', input: {}, now: minute(createdAt) }),
   status,
 });
-const listing = (status: TaskStatus, items: ReturnType<typeof stored>[]) =>
-  db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': status } }).resolves({ Items: items });
+/** The table holds these tasks; the sweep lists them from its status indexes. */
+const holding = (...tasks: ReturnType<typeof stored>[]) => scriptStore(db, tasks);
+/** The Update of the task item in the transaction that recorded `taskId`'s failure. */
+const failureWrite = (taskId: string) =>
+  db
+    .commandCalls(TransactWriteCommand)[0]
+    ?.args[0].input.TransactItems?.find((action) => action.Update?.Key?.task_id === taskId)?.Update;
 const execution = (name: string, status: ExecutionStatus, stoppedAt?: number) =>
   sfn
     .on(DescribeExecutionCommand, { executionArn: executionArnOf(workflow.stateMachineArn, name) })
@@ -46,7 +51,7 @@ const started = () =>
 
 beforeEach(() => {
   resetAwsMocks();
-  db.on(QueryCommand).resolves({ Items: [] });
+  holding();
   sfn.on(StartExecutionCommand).resolves({});
   sfn
     .on(DescribeExecutionCommand)
@@ -55,7 +60,7 @@ beforeEach(() => {
 
 describe('reconciling stuck tasks', () => {
   it('starts PENDING tasks that have no execution, leaving young ones to their create request', async () => {
-    listing('PENDING', [stored('T3', 'PENDING', 25), stored('T2', 'PENDING', 10)]);
+    holding(stored('T3', 'PENDING', 25), stored('T2', 'PENDING', 10));
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.started).toEqual(['T2']);
     expect(started()).toEqual(['T2']);
@@ -63,8 +68,7 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('leaves tasks whose execution runs, such as one retrying through an outage', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
-    listing('PENDING', [stored('T2', 'PENDING')]);
+    holding(stored('T1', 'RUNNING'), stored('T2', 'PENDING'));
     execution('T1', 'RUNNING');
     execution('T2', 'RUNNING');
     const sweep = await reconcileTasks(deps, options);
@@ -73,17 +77,16 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('starts RUNNING tasks whose execution does not exist (local mode after a restart)', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
+    holding(stored('T1', 'RUNNING'));
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.started).toEqual(['T1']);
     expect(started()).toEqual(['T1']);
   });
 
   it('restarts under a new name a task whose execution succeeded while it was unfinished', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
+    holding(stored('T1', 'RUNNING'));
     execution('T1', 'SUCCEEDED', 10);
     execution('T1-r1', 'SUCCEEDED', 12);
-    db.on(GetCommand).resolves({ Item: stored('T1', 'RUNNING') });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.restarted).toEqual(['T1']);
     expect(started()).toEqual(['T1-r2']);
@@ -95,15 +98,13 @@ describe('reconciling stuck tasks', () => {
   it.each(['FAILED', 'TIMED_OUT', 'ABORTED'] as const)(
     'records the FAILURE, with a reference, that an execution which ended %s left unrecorded',
     async (status) => {
-      listing('RUNNING', [stored('T1', 'RUNNING')]);
+      holding(stored('T1', 'RUNNING'));
       execution('T1', status, 10);
-      db.on(UpdateCommand).resolves({ Attributes: stored('T1', 'FAILURE') });
       const sweep = await reconcileTasks(deps, options);
       expect(sweep.failed).toEqual(['T1']);
       expect(started()).toEqual([]);
-      expect(
-        db.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues,
-      ).toMatchObject({
+      expect(failureWrite('T1')?.ExpressionAttributeValues).toMatchObject({
+        ':seen_status': 'RUNNING',
         ':status': 'FAILURE',
         ':error': 'The task could not be completed (reference REF)',
       });
@@ -111,16 +112,16 @@ describe('reconciling stuck tasks', () => {
   );
 
   it('leaves a task whose failure was recorded meanwhile as it is', async () => {
-    listing('PENDING', [stored('T1', 'PENDING')]);
+    holding(stored('T1', 'PENDING'));
     execution('T1', 'FAILED', 10);
-    db.on(UpdateCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'refused', $metadata: {} }),
-    );
+    // The failure recording wrote FAILURE after the sweep listed the task PENDING.
+    db.on(GetCommand).resolves({ Item: storedItem(stored('T1', 'FAILURE')) });
     expect((await reconcileTasks(deps, options)).ended).toEqual(['T1']);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('leaves an execution that ended moments ago to the failure recording that follows it', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
+    holding(stored('T1', 'RUNNING'));
     execution('T1', 'FAILED', 25);
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.running).toEqual(['T1']);
@@ -128,26 +129,26 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('restarts nothing when the task ended since it was listed', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
+    holding(stored('T1', 'RUNNING'));
     execution('T1', 'SUCCEEDED', 10);
-    db.on(GetCommand).resolves({ Item: stored('T1', 'SUCCESS') });
+    db.on(GetCommand).resolves({ Item: storedItem(stored('T1', 'SUCCESS')) });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.ended).toEqual(['T1']);
     expect(started()).toEqual([]);
   });
 
   it(`records FAILURE once ${MAX_RESTARTS} restarts have all ended with the task unfinished`, async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING')]);
+    const memory = holding(stored('T1', 'RUNNING'));
     execution('T1', 'SUCCEEDED', 1);
     for (let n = 1; n <= MAX_RESTARTS; n++) execution(`T1-r${n}`, 'SUCCEEDED', 1 + n);
-    db.on(UpdateCommand).resolves({ Attributes: stored('T1', 'FAILURE') });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.failed).toEqual(['T1']);
     expect(started()).toEqual([]);
+    expect(memory.items.get('T1')).toMatchObject({ status: 'FAILURE' });
   });
 
   it('counts a start that lost a race for the name as running', async () => {
-    listing('PENDING', [stored('T1', 'PENDING')]);
+    holding(stored('T1', 'PENDING'));
     sfn
       .on(StartExecutionCommand)
       .rejects(new ExecutionAlreadyExists({ message: 'x', $metadata: {} }));
@@ -156,7 +157,7 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('carries on past a task it cannot reconcile', async () => {
-    listing('RUNNING', [stored('T1', 'RUNNING'), stored('T2', 'RUNNING')]);
+    holding(stored('T1', 'RUNNING'), stored('T2', 'RUNNING'));
     sfn
       .on(DescribeExecutionCommand, {
         executionArn: executionArnOf(workflow.stateMachineArn, 'T1'),
@@ -168,27 +169,37 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('follows every page and handles each task once, even if it moved to the next status meanwhile', async () => {
-    const items = Array.from({ length: 101 }, (_, i) =>
-      stored(`T${String(i).padStart(3, '0')}`, 'RUNNING', 1),
+    // Ids that sort as ULIDs do, as page cursors require.
+    const ids = Array.from(
+      { length: 101 },
+      (_, i) => `01KB0000000000000000000${String(i).padStart(3, '0')}`,
     );
-    db.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'RUNNING' } })
-      .resolvesOnce({ Items: items.slice(0, 101) })
-      .resolvesOnce({ Items: items.slice(100) });
-    listing('PENDING', items.slice(0, 1));
+    const memory = holding(...ids.map((id) => stored(id, 'RUNNING', 1)));
+    const oldest = ids[0] ?? '';
+    // The oldest task shows up again in the PENDING index while the sweep reads it.
+    db.on(QueryCommand).callsFake(async (input) => {
+      if (String(input.ExpressionAttributeValues[':pk']).startsWith('PENDING#')) {
+        memory.items.set(oldest, storedItem(stored(oldest, 'PENDING', 1)));
+      }
+      return memory.run('QueryCommand', input);
+    });
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.started).toHaveLength(101);
     expect(new Set(started()).size).toBe(101);
-    expect(db.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
-      task_id: 'T099',
-      status: 'RUNNING',
-    });
+    expect(started()).toContain(oldest);
+    const continued = db
+      .commandCalls(QueryCommand)
+      .map((call) => call.args[0].input.ExpressionAttributeValues?.[':after'])
+      .filter((after) => after !== undefined);
+    // The second page of RUNNING tasks starts after the last task of the first, in every shard.
+    expect(new Set(continued)).toEqual(new Set([ids[1]]));
   });
 });
 
 describe('the scheduled sweep', () => {
   it('leaves tasks younger than a create request can take, and reports counts', async () => {
     // The fake clock reads minute 30; the sweep's cutoff is two minutes earlier.
-    listing('PENDING', [stored('T2', 'PENDING', 29), stored('T1', 'PENDING', 27)]);
+    holding(stored('T2', 'PENDING', 29), stored('T1', 'PENDING', 27));
     const result = await makeHandler(deps)({}, lambdaContext('ResumeTasks', 60_000));
     expect(result).toMatchObject({ started: 1, restarted: 0, failed: 0, errors: 0 });
     expect(started()).toEqual(['T1']);
@@ -222,7 +233,7 @@ describe('the local reconciler', () => {
 
   it('starts every unfinished task at start-up, however young, then sweeps periodically', async () => {
     vi.useFakeTimers();
-    listing('PENDING', [stored('T1', 'PENDING', 29)]);
+    holding(stored('T1', 'PENDING', 29));
     const { reconciler } = await startLocal();
     expect(reconciler.firstSweep.started).toEqual(['T1']);
     sfn.reset();
@@ -230,7 +241,7 @@ describe('the local reconciler', () => {
     sfn
       .on(DescribeExecutionCommand)
       .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
-    listing('PENDING', [stored('T2', 'PENDING', 10), stored('T3', 'PENDING', 29)]);
+    holding(stored('T2', 'PENDING', 10), stored('T3', 'PENDING', 29));
     await vi.advanceTimersByTimeAsync(30_000);
     // Later sweeps leave tasks younger than a create request can take.
     expect(started()).toEqual(['T2']);

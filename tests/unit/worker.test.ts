@@ -1,6 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
 import { simulate } from '../../functions/tasks/types/simulate.ts';
@@ -12,6 +10,7 @@ import { makeHandler as makeWork, type WorkInput } from '../../functions/worker/
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { db, table } from '../helpers/aws-mocks.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
+import { scriptStore } from '../helpers/scripted-store.ts';
 
 const context = lambdaContext('Work', 90_000);
 let clock = fakeClock();
@@ -30,14 +29,24 @@ const task = (fields: Partial<Task> = {}): Task => ({
   }),
   ...fields,
 });
-const updates = () =>
-  db.commandCalls(UpdateCommand).map((call) => call.args[0].input.ExpressionAttributeValues ?? {});
-const refused = (item?: Task) =>
-  new ConditionalCheckFailedException({
-    message: 'refused',
-    $metadata: {},
-    ...(item && { Item: marshall(item) }),
+/**
+ * Every write to the task, in order: a progress write is an UpdateItem of its own, a
+ * status change the task's Update inside the transaction that also moves the totals.
+ */
+const taskWrites = () =>
+  db.calls().flatMap(({ args: [command] }) => {
+    if (command instanceof UpdateCommand) return [command.input];
+    if (command instanceof TransactWriteCommand) {
+      return (command.input.TransactItems ?? []).flatMap((action) =>
+        action.Update?.Key?.task_id === ID ? [action.Update] : [],
+      );
+    }
+    return [];
   });
+const updates = () => taskWrites().map((write) => write.ExpressionAttributeValues ?? {});
+/** Writes of any kind: progress updates and transactions. */
+const writes = () =>
+  db.commandCalls(UpdateCommand).length + db.commandCalls(TransactWriteCommand).length;
 
 beforeEach(() => {
   db.reset();
@@ -59,41 +68,36 @@ const sdkTimeout = () =>
 
 describe('worker', () => {
   it('ends the execution without writing when the task was deleted', async () => {
-    db.on(GetCommand).resolves({});
+    scriptStore(db, []);
     expect(await work({ task_id: ID })).toEqual({ task_id: ID, done: true });
-    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(writes()).toBe(0);
   });
 
   it.each(['CANCELLED', 'SUCCESS', 'FAILURE'] as const)(
     'ends the execution without writing when the task is %s',
     async (status) => {
-      db.on(GetCommand).resolves({ Item: task({ status }) });
+      scriptStore(db, [task({ status })]);
       expect((await work({ task_id: ID })).done).toBe(true);
-      expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+      expect(writes()).toBe(0);
     },
   );
 
   it('starts a PENDING task, then finishes it with SUCCESS and the result', async () => {
-    db.on(GetCommand).resolves({ Item: task() });
-    db.on(UpdateCommand).callsFake((input) => ({
-      Attributes: task({ status: input.ExpressionAttributeValues[':status'] }),
-    }));
+    const memory = scriptStore(db, [task()]);
     expect((await work({ task_id: ID })).done).toBe(true);
     expect(updates().map((values) => values[':status'])).toEqual(['RUNNING', 'SUCCESS']);
-    expect(updates()[0]).toMatchObject({ ':from0': 'PENDING' });
+    expect(updates()[0]).toMatchObject({ ':seen_status': 'PENDING' });
     expect(updates()[1]).toMatchObject({
-      ':from0': 'RUNNING',
+      ':seen_status': 'RUNNING',
       ':progress': 100,
       ':result': `Task ${ID} completed successfully!`,
     });
     expect(updates()[1]?.[':expires_at']).toEqual(expect.any(Number));
+    expect(memory.items.get(ID)).toMatchObject({ status: 'SUCCESS', progress: 100 });
   });
 
   it('records FAILURE with the error when the task asks to fail', async () => {
-    db.on(GetCommand).resolves({
-      Item: task({ status: 'RUNNING', input: { duration_seconds: 1, fail: true } }),
-    });
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 1, fail: true } })]);
     await work({ task_id: ID });
     expect(updates()).toHaveLength(1);
     expect(updates()[0]).toMatchObject({
@@ -103,33 +107,44 @@ describe('worker', () => {
   });
 
   it('saves progress after every step and hands back to the workflow when the slice is used up', async () => {
-    db.on(GetCommand).resolves({
-      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
-    });
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'RUNNING' }) });
+    const memory = scriptStore(db, [
+      task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    ]);
     const output = await work({ task_id: ID }, 1500);
     expect(output).toEqual({ task_id: ID, done: false });
     expect(updates().map((values) => values[':progress'])).toEqual([1, 2]);
-    expect(updates().every((values) => values[':from0'] === 'RUNNING')).toBe(true);
+    // Each is a single UpdateItem that may only change a RUNNING task.
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(
+      taskWrites().every((write) => write.ConditionExpression?.includes('#status IN (:running)')),
+    ).toBe(true);
+    expect(updates().every((values) => values[':running'] === 'RUNNING')).toBe(true);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'RUNNING', progress: 2 });
   });
 
   it('resumes from the saved progress', async () => {
-    db.on(GetCommand).resolves({
-      Item: task({ status: 'RUNNING', progress: 90, input: { duration_seconds: 10, fail: false } }),
-    });
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'SUCCESS' }) });
+    scriptStore(db, [
+      task({ status: 'RUNNING', progress: 90, input: { duration_seconds: 10, fail: false } }),
+    ]);
     await work({ task_id: ID });
     expect(clock.slept).toEqual([1000]);
     expect(updates().map((values) => values[':status'])).toEqual(['SUCCESS']);
   });
 
   it('stops at the first refused write when the task was cancelled meanwhile, never overwriting it', async () => {
-    db.on(GetCommand).resolves({
-      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    const memory = scriptStore(db, [
+      task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+    ]);
+    // The task is cancelled right after the worker read it.
+    db.on(GetCommand).callsFake(async (input) => {
+      const read = memory.run('GetCommand', input);
+      memory.items.set(ID, { ...memory.items.get(ID), status: 'CANCELLED' });
+      return read;
     });
-    db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
     expect((await work({ task_id: ID })).done).toBe(true);
     expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'CANCELLED', progress: 0 });
   });
 
   it('turns a DynamoDB timeout into DependencyUnavailable, which the workflow retries', async () => {
@@ -141,9 +156,7 @@ describe('worker', () => {
   });
 
   it('turns throttling while saving progress into DependencyUnavailable, writing nothing else', async () => {
-    db.on(GetCommand).resolves({
-      Item: task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
-    });
+    scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } })]);
     db.on(UpdateCommand).rejects(
       Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
         name: 'ProvisionedThroughputExceededException',
@@ -152,6 +165,7 @@ describe('worker', () => {
     );
     await expect(work({ task_id: ID })).rejects.toMatchObject({ name: 'DependencyUnavailable' });
     expect(db.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('lets other errors through as they are, for the workflow to retry briefly, then record', async () => {
@@ -165,9 +179,9 @@ describe('worker', () => {
 
   it("records FAILURE with only a reference when the task type's code throws", async () => {
     vi.spyOn(simulate, 'step').mockRejectedValueOnce(new TypeError('x is undefined'));
-    db.on(GetCommand).resolves({ Item: task({ status: 'RUNNING' }) });
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    const memory = scriptStore(db, [task({ status: 'RUNNING' })]);
     expect((await work({ task_id: ID })).done).toBe(true);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'FAILURE' });
     expect(updates()).toEqual([
       expect.objectContaining({
         ':status': 'FAILURE',
@@ -178,9 +192,9 @@ describe('worker', () => {
 
   it('retries rather than fails when a dependency the task type calls is unavailable', async () => {
     vi.spyOn(simulate, 'step').mockRejectedValueOnce(sdkTimeout());
-    db.on(GetCommand).resolves({ Item: task({ status: 'RUNNING' }) });
+    scriptStore(db, [task({ status: 'RUNNING' })]);
     await expect(work({ task_id: ID })).rejects.toMatchObject({ name: 'DependencyUnavailable' });
-    expect(db.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(writes()).toBe(0);
   });
 });
 
@@ -189,7 +203,7 @@ describe('failure recorder', () => {
   const reference = `The task could not be completed (reference ${recordContext.awsRequestId})`;
 
   it('records a fixed message with a reference, never the infrastructure error', async () => {
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    scriptStore(db, [task({ status: 'RUNNING' })]);
     await recordFailure(
       {
         task_id: ID,
@@ -209,21 +223,25 @@ describe('failure recorder', () => {
   });
 
   it('finds the task of a restarted execution from its name', async () => {
-    db.on(UpdateCommand).resolves({ Attributes: task({ status: 'FAILURE' }) });
+    const memory = scriptStore(db, [task({ status: 'RUNNING' })]);
     await expect(
       recordFailure(
         { task_id: `${ID}-r2`, execution: `${ID}-r2`, failure: { Error: 'ExecutionFAILED' } },
         recordContext,
       ),
     ).resolves.toEqual({ task_id: ID });
-    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({ task_id: ID });
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ task_id: ID });
+    expect(taskWrites()[0]?.Key).toEqual({ task_id: ID });
+    expect(memory.items.get(ID)).toMatchObject({ status: 'FAILURE' });
   });
 
   it('leaves a task that already ended alone', async () => {
-    db.on(UpdateCommand).rejects(refused(task({ status: 'CANCELLED' })));
+    const memory = scriptStore(db, [task({ status: 'CANCELLED' })]);
     await expect(
       recordFailure({ task_id: ID, failure: { Error: 'States.Timeout' } }, recordContext),
     ).resolves.toEqual({ task_id: ID });
+    expect(writes()).toBe(0);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'CANCELLED' });
   });
 
   it('describes the failure for the logs from a Lambda error or plain text', () => {
