@@ -268,7 +268,9 @@ describe('callerOf', () => {
   });
 
   it('refuses an event that reached the handler without claims', () => {
-    expect(() => callerOf(httpEvent({}))).toThrow(expect.objectContaining({ statusCode: 401 }));
+    expect(() => callerOf(httpEvent({ claims: null }))).toThrow(
+      expect.objectContaining({ statusCode: 401 }),
+    );
     expect(() => callerOf(withAuthorizer({ claims: { sub: '' } }))).toThrow(/no caller/);
   });
 });
