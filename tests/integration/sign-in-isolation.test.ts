@@ -62,7 +62,7 @@ describe("another owner's task", () => {
       for (const [method, path, body] of routes) {
         const response = await api(method, path.replace('{id}', id), body, bearer(tokens[caller]));
         expect(response.status, `${caller} ${method} ${owner}'s ${path}`).toBe(404);
-        expect(response.body.code).toBe('not_found');
+        expect(response.body.code).toBe('task_not_found');
       }
     }
     const status = await api('GET', `/tasks/${owned.alice[0]}/status`, undefined, {
