@@ -59,9 +59,18 @@ async function openDashboard(
   return page;
 }
 
+/**
+ * Creates a task as a careful client does: with an Idempotency-Key, retried after the
+ * Retry-After of a 503 (a machine busy with the other test files' services may say so).
+ */
 async function createTask(name: string | null, durationSeconds: number, fail = false) {
   const input = { duration_seconds: durationSeconds, fail };
-  const response = await api('POST', '/tasks', { name, type: 'simulate', input });
+  const key = { 'idempotency-key': crypto.randomUUID() };
+  let response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
+  for (let retry = 0; response.status === 503 && retry < 3; retry++) {
+    await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
+    response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
+  }
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.task_id as string;
 }
