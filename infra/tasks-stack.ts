@@ -98,7 +98,11 @@ export class TasksStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       alarms: this.alarms,
     });
+    this.addOutputs();
+  }
 
+  /** What a deployer needs next: where the service is, how to sign in, where alarms go. */
+  private addOutputs(): void {
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The dashboard; the API is also served here under /tasks and /health',
       value: `https://${this.dashboard.distribution.distributionDomainName}`,

@@ -56,7 +56,18 @@ export class Dashboard extends Construct {
       // Under "destroy" the deployment empties it when deleted, so it needs no auto-delete helper.
       removalPolicy: props.removalPolicy,
     });
+    this.distribution = this.distributionOf(props, logs);
+    new DashboardDeployment(this, 'Deployment', {
+      bucket: this.bucket,
+      distribution: this.distribution,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      config: props.config,
+    });
+  }
 
+  /** The bucket at `/`, the API at its paths, one set of security headers on both. */
+  private distributionOf(props: DashboardProps, logs: AccessLogsBucket): Distribution {
     const responseHeadersPolicy = securityHeadersPolicy(
       this,
       'SecurityHeaders',
@@ -73,7 +84,7 @@ export class Dashboard extends Construct {
       originRequestPolicy: apiOriginRequestPolicy(this, 'ApiRequests'),
       responseHeadersPolicy,
     };
-    this.distribution = new Distribution(this, 'Distribution', {
+    const distribution = new Distribution(this, 'Distribution', {
       comment: 'Tasks dashboard and API',
       defaultRootObject: 'index.html',
       defaultBehavior: {
@@ -91,31 +102,20 @@ export class Dashboard extends Construct {
       logFilePrefix: 'cloudfront/',
     });
     acknowledge(
-      this.distribution,
+      distribution,
       'CFR4',
       'No custom domain yet, so the distribution uses the default *.cloudfront.net certificate, ' +
         'for which CloudFront fixes the minimum TLS version; a custom domain with an ACM ' +
         'certificate (TLSv1.2_2021) is future work.',
     );
+    acknowledge(distribution, 'CFR1', 'The service has no geographic restriction requirement.');
     acknowledge(
-      this.distribution,
-      'CFR1',
-      'The service has no geographic restriction requirement.',
-    );
-    acknowledge(
-      this.distribution,
+      distribution,
       'CFR2',
       'A WAF web ACL for CloudFront must live in us-east-1 and costs a monthly fee per ACL and ' +
         'rule; this region-agnostic stack relies on API stage throttling instead. Tracked as ' +
         'future work.',
     );
-
-    new DashboardDeployment(this, 'Deployment', {
-      bucket: this.bucket,
-      distribution: this.distribution,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-      config: props.config,
-    });
+    return distribution;
   }
 }

@@ -50,42 +50,8 @@ export class TaskWorkflow extends Construct {
       timeout: Duration.seconds(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds),
       defaults,
     }).useTable(tasks, WORKFLOW_FUNCTIONS.RecordFailure.table);
-
-    const substitutions: Substitutions = {
-      WorkFunctionArn: this.work.function.functionArn,
-      RecordFailureFunctionArn: this.recordFailure.function.functionArn,
-    };
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(readDefinitionTemplate()),
-      definitionSubstitutions: substitutions,
-      tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'Logs', {
-          retention: defaults.logRetention,
-          removalPolicy: defaults.removalPolicy,
-        }),
-        level: LogLevel.ALL,
-        includeExecutionData: props.logExecutionData,
-      },
-    });
-    // The definition names the functions only through substitutions, so CDK cannot infer this
-    // grant; the unqualified ARNs are all the definition invokes.
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(substitutions),
-      }),
-    );
-    acknowledgeWildcardResource(
-      this.stateMachine.role,
-      '*',
-      'CloudWatch Logs delivery (logs:CreateLogDelivery and the like) and X-Ray ' +
-        '(xray:PutTraceSegments and the like) support no resource-level permissions; the ' +
-        'state machine needs them for its execution logs and tracing.',
-    );
+    this.stateMachine = this.stateMachineOf(props);
     this.endedBadly = this.recordFailureOfEndedExecutions();
-
     this.resume = new ServiceFunction(this, 'ResumeTasks', {
       entry: RESUME_FUNCTION.entry,
       description: 'Starts the workflow again for unfinished tasks without a running execution',
@@ -99,6 +65,44 @@ export class TaskWorkflow extends Construct {
       schedule: Schedule.rate(Duration.minutes(RESUME_FUNCTION.everyMinutes)),
       targets: [new LambdaFunction(this.resume.function, { retryAttempts: 2 })],
     });
+  }
+
+  /** The ASL file, its functions substituted, with logs, tracing and the invoke grant. */
+  private stateMachineOf({ defaults, logExecutionData }: TaskWorkflowProps): StateMachine {
+    const substitutions: Substitutions = {
+      WorkFunctionArn: this.work.function.functionArn,
+      RecordFailureFunctionArn: this.recordFailure.function.functionArn,
+    };
+    const stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(readDefinitionTemplate()),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'Logs', {
+          retention: defaults.logRetention,
+          removalPolicy: defaults.removalPolicy,
+        }),
+        level: LogLevel.ALL,
+        includeExecutionData: logExecutionData,
+      },
+    });
+    // The definition names the functions only through substitutions, so CDK cannot infer this
+    // grant; the unqualified ARNs are all the definition invokes.
+    stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(substitutions),
+      }),
+    );
+    acknowledgeWildcardResource(
+      stateMachine.role,
+      '*',
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and the like) and X-Ray ' +
+        '(xray:PutTraceSegments and the like) support no resource-level permissions; the ' +
+        'state machine needs them for its execution logs and tracing.',
+    );
+    return stateMachine;
   }
 
   /**
