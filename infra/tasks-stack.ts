@@ -125,6 +125,10 @@ export class TasksStack extends Stack {
         description: 'The client credentials app client; its secret is in the Cognito console',
         value: this.signIn.machineClient.userPoolClientId,
       });
+      new CfnOutput(this, 'OperatorClientId', {
+        description: 'Client credentials with tasks/admin (every owner); secret in the console',
+        value: this.signIn.operatorClient.userPoolClientId,
+      });
     }
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm and recovery is published here; subscribe to be told',

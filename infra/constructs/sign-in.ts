@@ -51,6 +51,8 @@ export class SignIn extends Construct {
   readonly resourceServer: UserPoolResourceServer;
   readonly dashboardClient: UserPoolClient;
   readonly machineClient: UserPoolClient;
+  /** Client credentials with tasks/admin, for operators' scripts. */
+  readonly operatorClient: UserPoolClient;
   readonly authorizer: HttpJwtAuthorizer;
   /** The `iss` of the pool's tokens, `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
   readonly issuer: string;
@@ -109,7 +111,11 @@ export class SignIn extends Construct {
         scopeDescription: "Read and act on every owner's tasks",
       }),
     ];
-    const [read, write] = scopes as [ResourceServerScope, ResourceServerScope, ResourceServerScope];
+    const [read, write, admin] = scopes as [
+      ResourceServerScope,
+      ResourceServerScope,
+      ResourceServerScope,
+    ];
     this.resourceServer = this.userPool.addResourceServer('Tasks', {
       identifier: RESOURCE_SERVER,
       userPoolResourceServerName: 'Tasks API',
@@ -144,6 +150,19 @@ export class SignIn extends Construct {
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
     });
+    // Operators' scripts: the only client that may ask for tasks/admin. No user can get that
+    // scope from the dashboard's client, so signing in never makes anyone an operator.
+    this.operatorClient = this.userPool.addClient('Operators', {
+      userPoolClientName: 'operators',
+      generateSecret: true,
+      authFlows: {},
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: [...taskScopes, OAuthScope.resourceServer(this.resourceServer, admin)],
+      },
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+    });
     // Managed login pages show nothing for a client without a style; Cognito's defaults do.
     new CfnManagedLoginBranding(this, 'DashboardLoginStyle', {
       userPoolId: this.userPool.userPoolId,
@@ -155,7 +174,11 @@ export class SignIn extends Construct {
     this.authorizer = new HttpJwtAuthorizer('Authorizer', this.issuer, {
       authorizerName: 'cognito',
       identitySource: ['$request.header.Authorization'],
-      jwtAudience: [this.dashboardClient.userPoolClientId, this.machineClient.userPoolClientId],
+      jwtAudience: [
+        this.dashboardClient.userPoolClientId,
+        this.machineClient.userPoolClientId,
+        this.operatorClient.userPoolClientId,
+      ],
     });
   }
 

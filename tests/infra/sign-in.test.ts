@@ -129,7 +129,17 @@ describe('SignIn', () => {
     });
   });
 
-  it('authorizes API routes by JWT from the pool, with both clients as the audience', () => {
+  it('lets only the operators client ask for tasks/admin, and only by client credentials', () => {
+    const { stack, signIn, template } = synth();
+    const operators = client(template, stack, signIn, 'operators');
+    expect(operators.AllowedOAuthFlows).toEqual(['client_credentials']);
+    expect(operators.GenerateSecret).toBe(true);
+    expect(operators.AllowedOAuthScopes).toContain('tasks/admin');
+    for (const name of ['dashboard', 'machines'])
+      expect(client(template, stack, signIn, name).AllowedOAuthScopes).not.toContain('tasks/admin');
+  });
+
+  it('authorizes API routes by JWT from the pool, with every client as the audience', () => {
     const { stack, signIn, template } = synth();
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
@@ -139,6 +149,7 @@ describe('SignIn', () => {
         Audience: [
           ref(stack, signIn.dashboardClient.userPoolClientId),
           ref(stack, signIn.machineClient.userPoolClientId),
+          ref(stack, signIn.operatorClient.userPoolClientId),
         ],
       },
     });

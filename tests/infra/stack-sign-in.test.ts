@@ -92,13 +92,14 @@ describe('the stack with sign-in (the default)', () => {
     }
   });
 
-  it('trusts the user pool issuer for the dashboard and machine clients', () => {
+  it('trusts the user pool issuer for the dashboard, machine and operator clients', () => {
     const { Properties } = onlyResource(template, 'AWS::ApiGatewayV2::Authorizer');
     const signIn = stack.signIn;
     if (!signIn) throw new Error('no sign-in');
     expect(Properties.JwtConfiguration.Audience).toEqual([
       { Ref: logicalId(signIn.dashboardClient) },
       { Ref: logicalId(signIn.machineClient) },
+      { Ref: logicalId(signIn.operatorClient) },
     ]);
     expect(JSON.stringify(Properties.JwtConfiguration.Issuer)).toContain(
       logicalId(signIn.userPool),
