@@ -9,6 +9,7 @@ import { json } from '../http/response.ts';
 import { CreateTaskBody, ERROR_CODES } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
+import { countTask, recordFinished } from '../observability.ts';
 import { startExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { newTask } from '../tasks/model.ts';
 import { createTask, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
@@ -33,18 +34,20 @@ export function makeHandler({ table, workflow, clock }: Deps) {
     const task = newTask({ taskId: nextId(now.getTime()), now, ...fields });
     logger.appendKeys({ task_id: task.task_id });
     await createTask(table, task);
+    countTask('TaskCreated');
     try {
       await startExecution(workflow, task.task_id);
     } catch (error) {
       // No task may wait forever for a workflow that never started.
       logger.error('Workflow did not start; recording the task as failed', error as Error);
-      await transitionTask(
+      const failed = await transitionTask(
         table,
         task.task_id,
         'fail',
         { error: 'The task could not be started' },
         clock.now(),
       );
+      recordFinished(failed);
       return json(503, {
         error: 'The task could not be started; it was recorded as FAILURE',
         code: 'start_failed',

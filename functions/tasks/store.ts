@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { env } from '../config.ts';
+import { tracer } from '../observability.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { TaskNotFoundError, TransitionRefusedError } from './errors.ts';
 import {
@@ -233,6 +234,8 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
     ...config,
   });
+  // Each call a subsegment of the function's trace (a no-op where tracing is off).
+  tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -33,6 +33,9 @@ export interface ServiceFunctionProps {
   environment?: Record<string, string>;
 }
 
+/** Where the service's own metrics go; the alarms and the dashboard read them there. */
+export const METRICS_NAMESPACE = 'TasksService';
+
 const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
@@ -90,6 +93,7 @@ export class ServiceFunction extends Construct {
       tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: defaults.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         SERVICE_VERSION: defaults.serviceVersion,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
