@@ -10,6 +10,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import type { TableAccess, WorkflowAction } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
@@ -32,9 +33,6 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   environment?: Record<string, string>;
 }
-
-/** Where the service's own metrics go; the alarms and the dashboard read them there. */
-export const METRICS_NAMESPACE = 'TasksService';
 
 const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
