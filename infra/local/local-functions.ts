@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import {
   API_TIMEOUT_SECONDS,
+  DEFAULT_ROUTE,
   ROUTES,
   WORK_SLICE_SECONDS,
   WORKFLOW_FUNCTIONS,
@@ -92,9 +93,12 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
   const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
     Resources: Record<string, TemplateResource>;
   };
+  // Every service function; local mode calls those of the routes and the workflow.
   const wanted = new Set<string>([
     ...ROUTES.map((r) => r.name),
+    DEFAULT_ROUTE.name,
     ...Object.keys(WORKFLOW_FUNCTIONS),
+    'ResumeTasks',
   ]);
   const definitions: FunctionDefinition[] = [];
   for (const resource of Object.values(template.Resources)) {
@@ -114,7 +118,7 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
         template.Resources,
         resources,
       ),
-      whenBusy: name in WORKFLOW_FUNCTIONS ? 'throttle' : 'queue',
+      whenBusy: ROUTES.some((route) => route.name === name) ? 'queue' : 'throttle',
     });
   }
   const missing = [...wanted].filter((name) => !definitions.some((d) => d.name === name));
@@ -133,7 +137,9 @@ function resolveVariables(
     if (typeof value === 'string') return value;
     const ref = (value as { Ref?: string }).Ref;
     const type = ref ? all[ref]?.Type : undefined;
-    if (type === 'AWS::DynamoDB::Table') return resources.tableName;
+    if (type === 'AWS::DynamoDB::GlobalTable' || type === 'AWS::DynamoDB::Table') {
+      return resources.tableName;
+    }
     if (type === 'AWS::StepFunctions::StateMachine') return resources.stateMachineArn;
     throw new Error(`No local value for ${name}: ${JSON.stringify(value)}`);
   };
