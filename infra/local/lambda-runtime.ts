@@ -46,8 +46,8 @@ export interface RuntimeOptions {
 }
 
 export const RUNTIME_DEFAULTS = {
-  concurrency: 4,
-  idleMs: 300_000,
+  concurrency: 10,
+  idleMs: 120_000,
   queueMs: 3_000,
   initTimeoutMs: 10_000,
   region: 'us-east-1',
