@@ -14,11 +14,15 @@ const numberFrom = (min: number, max: number) => {
   );
 };
 
+/** Where the service's own metrics go; the alarms and the operations dashboard read them there. */
+export const METRICS_NAMESPACE = 'TasksService';
+
 /** The environment every function reads; an unset or empty variable takes its default. */
 export const ENVIRONMENT = {
   TABLE_NAME: text(),
   STATE_MACHINE_ARN: text(),
   POWERTOOLS_SERVICE_NAME: v.optional(text(), 'tasks-service'),
+  POWERTOOLS_METRICS_NAMESPACE: v.optional(text(), METRICS_NAMESPACE),
   SERVICE_VERSION: v.optional(text(), 'unknown'),
   /** Days a finished task is kept before DynamoDB's TTL removes it. */
   TASK_RETENTION_DAYS: v.optional(numberFrom(1, 3650), '30'),
@@ -45,6 +49,7 @@ export const env = {
   tableName: () => read('TABLE_NAME'),
   stateMachineArn: () => read('STATE_MACHINE_ARN'),
   serviceName: () => read('POWERTOOLS_SERVICE_NAME'),
+  metricsNamespace: () => read('POWERTOOLS_METRICS_NAMESPACE'),
   serviceVersion: () => read('SERVICE_VERSION'),
   retentionDays: () => read('TASK_RETENTION_DAYS'),
   workSliceSeconds: () => read('WORK_SLICE_SECONDS'),

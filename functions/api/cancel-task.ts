@@ -8,6 +8,7 @@ import { json } from '../http/response.ts';
 import { CancelTaskBody, ERROR_CODES } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
+import { recordFinished } from '../observability.ts';
 import {
   TaskAlreadyFinishedError,
   TaskNotFoundError,
@@ -27,6 +28,7 @@ async function cancel(
 ): Promise<Task> {
   try {
     const task = await transitionTask(table, taskId, 'cancel', {}, clock.now(), scope);
+    recordFinished(task);
     await stopExecution(workflow, taskId, 'Cancelled by a client').catch((error) => {
       // The worker sees the status within a second and stops by itself.
       logger.warn('Could not stop the execution', error as Error);

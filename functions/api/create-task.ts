@@ -12,6 +12,7 @@ import { json, type Response } from '../http/response.ts';
 import { CreateTaskBody, ERROR_CODES, IdempotencyKeyHeader } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
+import { countTask, recordFinished } from '../observability.ts';
 import { API_TIMEOUT_SECONDS } from '../routes.ts';
 import { ClientError, ValidationError } from '../tasks/errors.ts';
 import {
@@ -76,13 +77,15 @@ async function start({ table, workflow, clock }: Deps, task: Task): Promise<Resp
   } catch (error) {
     // No task may wait forever for a workflow that never started.
     logger.error('Workflow did not start; recording the task as failed', error as Error);
-    await transitionTask(
-      table,
-      task.task_id,
-      'fail',
-      { error: 'The task could not be started' },
-      clock.now(),
-      SERVICE_ACCESS,
+    recordFinished(
+      await transitionTask(
+        table,
+        task.task_id,
+        'fail',
+        { error: 'The task could not be started' },
+        clock.now(),
+        SERVICE_ACCESS,
+      ),
     );
     return json(503, {
       error: 'The task could not be started; it was recorded as FAILURE',
@@ -103,6 +106,7 @@ async function launch(
   const task = newTask({ taskId, now: deps.clock.now(), ...fields });
   logger.appendKeys({ task_id: task.task_id });
   await createTask(deps.table, task, { owner: caller.owner });
+  countTask('TaskCreated');
   return start(deps, task);
 }
 

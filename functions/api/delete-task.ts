@@ -5,6 +5,7 @@ import { httpHandler } from '../http/handler.ts';
 import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
+import { countTask } from '../observability.ts';
 import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { deleteTask, tableFromEnvironment } from '../tasks/store.ts';
 
@@ -14,6 +15,7 @@ export function makeHandler({ table, workflow }: Pick<Dependencies, 'table' | 'w
     const taskId = taskIdParam(event);
     logger.appendKeys({ task_id: taskId });
     const task = await deleteTask(table, taskId, accessOf(caller));
+    countTask('TaskDeleted');
     // Every write of the worker requires the item to exist, so the task cannot come back;
     // stopping the execution only saves the work it would still do.
     await stopExecution(workflow, taskId, 'Deleted by a client').catch((error) => {

@@ -1,7 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../logger.ts';
+import { publishMetrics, tracer } from '../observability.ts';
 import { isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError } from '../tasks/errors.ts';
 import { json, type Response } from './response.ts';
@@ -44,7 +46,9 @@ const requestId: MiddlewareObj<Event, Response> = {
 /** The middleware stack every API handler shares. */
 export function httpHandler(fn: (event: Event, context: Context) => Promise<Response>) {
   return middy<Event, Response>(fn)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestId)
+    .use(publishMetrics)
     .use(errorResponses);
 }

@@ -8,6 +8,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { env } from '../config.ts';
+import { tracer } from '../observability.ts';
 import { retriesWithoutQuota } from './retries.ts';
 
 /**
@@ -105,6 +106,8 @@ export async function describeExecution(
 /** The state machine named by the function's environment (STATE_MACHINE_ARN). */
 export function workflowFromEnvironment(): TaskWorkflow {
   // Retried as the table's client is: a burst of retries must not spend a shared quota.
-  const sfn = new SFNClient({ maxAttempts: 3, retryStrategy: retriesWithoutQuota(3) });
+  const sfn = tracer.captureAWSv3Client(
+    new SFNClient({ maxAttempts: 3, retryStrategy: retriesWithoutQuota(3) }),
+  );
   return { sfn, stateMachineArn: env.stateMachineArn() };
 }

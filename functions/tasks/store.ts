@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { env } from '../config.ts';
+import { tracer } from '../observability.ts';
 import { batchGetItems } from './batch.ts';
 import { TaskNotFoundError, TransitionRefusedError, ValidationError } from './errors.ts';
 import {
@@ -718,6 +719,8 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
     requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
     ...config,
   });
+  // Each call a subsegment of the function's trace (a no-op where tracing is off).
+  tracer.captureAWSv3Client(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -1,10 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
+import { publishMetrics, recordFinished, tracer } from '../observability.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import { taskIdOfExecution } from '../tasks/launcher.ts';
 import { SERVICE_ACCESS, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
@@ -53,7 +55,7 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
       const reference = context.awsRequestId;
       logger.appendKeys({ task_id: taskId });
       try {
-        await transitionTask(
+        const failed = await transitionTask(
           table,
           taskId,
           'fail',
@@ -61,6 +63,7 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
           clock.now(),
           SERVICE_ACCESS,
         );
+        recordFinished(failed);
         logger.error('Task failed in the workflow', {
           reference,
           execution: execution ?? task_id,
@@ -71,7 +74,10 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
       }
       return { task_id: taskId };
     },
-  ).use(injectLambdaContext(logger, { resetKeys: true }));
+  )
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(publishMetrics);
 }
 
 export const handler = wiredAtFirstCall(() =>

@@ -5,6 +5,7 @@ import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
+import { publishMetrics, recordFinished } from '../observability.ts';
 import { RESUME_FUNCTION } from '../routes.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import {
@@ -147,13 +148,15 @@ async function recordFailure(
   details: Record<string, unknown>,
 ): Promise<Reconciled> {
   try {
-    await transitionTask(
-      table,
-      task.task_id,
-      'fail',
-      { error: couldNotComplete(reference) },
-      now,
-      SERVICE_ACCESS,
+    recordFinished(
+      await transitionTask(
+        table,
+        task.task_id,
+        'fail',
+        { error: couldNotComplete(reference) },
+        now,
+        SERVICE_ACCESS,
+      ),
     );
     logger.error('Task failed', { task_id: task.task_id, reference, ...details });
     return 'failed';
@@ -181,7 +184,9 @@ export function makeHandler(deps: Deps) {
     });
     logSweep(sweep);
     return Object.fromEntries(Object.entries(sweep).map(([name, ids]) => [name, ids.length]));
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(publishMetrics);
 }
 
 /** Logs what a sweep changed, if anything. */

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock.ts';
@@ -6,6 +7,7 @@ import { env } from '../config.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
+import { publishMetrics, recordFinished, recordStarted, tracer } from '../observability.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
@@ -69,6 +71,7 @@ export function makeHandler({ table, clock, sliceMs }: Deps) {
           now,
           SERVICE_ACCESS,
         );
+        recordStarted(task);
         logger.info('Task started');
       }
       const slice = { table, clock, deadline, reference: context.awsRequestId };
@@ -88,7 +91,10 @@ export function makeHandler({ table, clock, sliceMs }: Deps) {
       }
       throw error;
     }
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(publishMetrics);
 }
 
 interface Slice {
@@ -121,24 +127,28 @@ async function runSlice(
         progress = outcome.progress;
         break;
       case 'success':
-        await transitionTask(
-          table,
-          task.task_id,
-          'succeed',
-          { progress: 100, result: outcome.result },
-          now,
-          SERVICE_ACCESS,
+        recordFinished(
+          await transitionTask(
+            table,
+            task.task_id,
+            'succeed',
+            { progress: 100, result: outcome.result },
+            now,
+            SERVICE_ACCESS,
+          ),
         );
         logger.info('Task succeeded');
         return true;
       case 'failure':
-        await transitionTask(
-          table,
-          task.task_id,
-          'fail',
-          { error: outcome.error },
-          now,
-          SERVICE_ACCESS,
+        recordFinished(
+          await transitionTask(
+            table,
+            task.task_id,
+            'fail',
+            { error: outcome.error },
+            now,
+            SERVICE_ACCESS,
+          ),
         );
         logger.info('Task failed', { reason: outcome.error });
         return true;

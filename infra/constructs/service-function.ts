@@ -10,6 +10,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import type { TableAccess, WorkflowAction } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
@@ -90,6 +91,7 @@ export class ServiceFunction extends Construct {
       tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: defaults.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         SERVICE_VERSION: defaults.serviceVersion,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

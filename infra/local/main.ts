@@ -1,15 +1,28 @@
 /**
  * Local mode: the service's own handlers and workflow on this machine, with DynamoDB
- * Local and a Step Functions emulator in place of the cloud. The handlers find the
- * emulators only through the SDK's endpoint variables.
+ * Local and a Step Functions emulator in place of the cloud. Each function runs as Lambda
+ * runs it, in execution environments of its own (see lambda-runtime.ts), and finds the
+ * emulators only through the SDK's endpoint variables. `--bundled` runs the bundles of a
+ * synthesized cdk.out instead of the sources.
  */
 import type { Server } from 'node:http';
-import { pathToFileURL } from 'node:url';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../../functions/clock.ts';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { documentClient } from '../../functions/tasks/store.ts';
 import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';
 import { startDynamoDBLocal } from './dynamodb.ts';
 import { type ApiHandler, startGateway } from './gateway.ts';
+import { LambdaRuntime, type LocalHandler } from './lambda-runtime.ts';
+import {
+  bundledFunctions,
+  CDK_OUT,
+  type LocalResources,
+  localEnvironment,
+  runtimeSettings,
+  sourceFunctions,
+} from './local-functions.ts';
 import { readSettings, type Settings, SettingsError } from './settings.ts';
 import { setUpLocalSignIn, signInOptionsFromEnvironment } from './sign-in.ts';
 import { assertPortFree, listenError, StartupError } from './startup.ts';
@@ -20,9 +33,35 @@ const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:tasks-workflow`;
 
-async function importHandler<T>(entry: string): Promise<T> {
-  const module = (await import(pathToFileURL(fromRoot(entry)).href)) as { handler: T };
-  return module.handler;
+const bundled = process.argv.includes('--bundled');
+/** What every execution environment gets besides its function's variables; endpoints are added as they start. */
+const sharedEnvironment = localEnvironment(process.env);
+const runtime = new LambdaRuntime({
+  ...runtimeSettings(process.env),
+  region: REGION,
+  sharedEnvironment,
+});
+
+/** Each function's handler, as the gateway and the emulator call it: an invocation of its runtime function. */
+function loadHandlers(settings: Settings): Map<string, LocalHandler> {
+  const resources: LocalResources = {
+    tableName: settings.tableName,
+    stateMachineArn,
+    serviceVersion: process.env.SERVICE_VERSION ?? readPackage().version,
+    retentionDays: process.env.TASK_RETENTION_DAYS,
+    workSliceSeconds: process.env.WORK_SLICE_SECONDS,
+  };
+  const definitions = bundled ? bundledFunctions(CDK_OUT, resources) : sourceFunctions(resources);
+  return new Map(
+    definitions.map((definition) => [definition.name, runtime.add(definition).handler]),
+  );
+}
+
+let handlers: ReturnType<typeof loadHandlers>;
+function handlerOf(name: string) {
+  const handler = handlers.get(name);
+  if (!handler) throw new Error(`No local function ${name}`);
+  return handler;
 }
 
 /** What to undo on the way out, newest first; every child process is stopped here. */
@@ -48,12 +87,7 @@ async function startDatabase(settings: Settings): Promise<string> {
     cleanups.push(() => local.stop());
     endpoint = local.endpoint;
   }
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    TABLE_NAME: settings.tableName,
-    SERVICE_VERSION: process.env.SERVICE_VERSION ?? readPackage().version,
-    STATE_MACHINE_ARN: stateMachineArn,
-  });
+  sharedEnvironment.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
   await ensureTable(endpoint, settings.tableName);
   return endpoint;
 }
@@ -66,10 +100,7 @@ async function startEmulator(): Promise<{
   const functions = await Promise.all(
     Object.entries(WORKFLOW_FUNCTIONS).map(async ([state, fn]) => [
       state,
-      {
-        handler: await importHandler<LocalFunction>(fn.entry),
-        timeoutMs: fn.timeoutSeconds * 1000,
-      },
+      { handler: handlerOf(state), timeoutMs: fn.timeoutSeconds * 1000 },
     ]),
   );
   const emulator = new StepFunctionsEmulator({
@@ -80,7 +111,7 @@ async function startEmulator(): Promise<{
     }),
     functions: Object.fromEntries(functions),
   });
-  process.env.AWS_ENDPOINT_URL_SFN = await emulator.listen();
+  sharedEnvironment.AWS_ENDPOINT_URL_SFN = await emulator.listen();
   cleanups.push(() => emulator.close());
   const { RecordFailure } = Object.fromEntries(functions) as Record<
     string,
@@ -95,7 +126,7 @@ async function startHttpServer(
   settings: Settings,
 ): Promise<{ port: number; signIn: { describe(): string } }> {
   const routes = await Promise.all(
-    ROUTES.map(async (route) => ({ route, handler: await importHandler<ApiHandler>(route.entry) })),
+    ROUTES.map(async (route) => ({ route, handler: handlerOf(route.name) as ApiHandler })),
   );
   const signIn = setUpLocalSignIn(signInOptionsFromEnvironment(process.env));
   const server: Server = await startGateway({
@@ -124,9 +155,26 @@ async function startHttpServer(
  * execution when local mode last stopped) and then periodically, plus the emulated
  * EventBridge rule for executions that end badly. Returns how many tasks it started.
  */
-async function reconcile(started: Awaited<ReturnType<typeof startEmulator>>): Promise<number> {
+async function reconcile(
+  started: Awaited<ReturnType<typeof startEmulator>>,
+  settings: Settings,
+): Promise<number> {
   const { startLocalReconciler } = await import('./reconciler.ts');
-  const reconciler = await startLocalReconciler(started);
+  const reconciler = await startLocalReconciler({
+    ...started,
+    deps: {
+      table: {
+        db: documentClient({ endpoint: sharedEnvironment.AWS_ENDPOINT_URL_DYNAMODB }),
+        name: settings.tableName,
+        retentionSeconds: 30 * 86_400,
+      },
+      workflow: {
+        sfn: new SFNClient({ endpoint: sharedEnvironment.AWS_ENDPOINT_URL_SFN }),
+        stateMachineArn,
+      },
+      clock: systemClock,
+    },
+  });
   cleanups.push(() => reconciler.stop());
   return reconciler.firstSweep.started.length;
 }
@@ -146,17 +194,20 @@ async function main(settings: Settings): Promise<void> {
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
   });
+  handlers = loadHandlers(settings);
+  cleanups.push(() => runtime.close());
   const dynamoEndpoint = await startDatabase(settings);
   const workflow = await startEmulator();
   const { port, signIn } = await startHttpServer(settings);
-  const resumed = await reconcile(workflow);
+  const resumed = await reconcile(workflow, settings);
   const shown =
     settings.host === '0.0.0.0' || settings.host === '127.0.0.1' ? 'localhost' : settings.host;
   console.log(
     `Tasks service ready on http://${shown}:${port} in ${Date.now() - started} ms` +
       ` (DynamoDB at ${dynamoEndpoint}, table ${settings.tableName}` +
       `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
-      `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})`,
+      `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})` +
+      (bundled ? ` running the bundles in ${CDK_OUT}` : ''),
   );
   console.log(signIn.describe());
 }

@@ -311,6 +311,13 @@ function machineFor(text: string, retryTimeScale: number): StateMachine {
 
 /** The error Step Functions sees when a function throws `error`. */
 function lambdaFunctionError(error: unknown): Error {
+  if (isInvokeError(error)) {
+    // The local Lambda runtime names it already: by the handler's errorType, or as an
+    // unhandled error (timeout, crash) or a throttle.
+    const failure = new Error(JSON.stringify(error.payload));
+    failure.name = error.stepFunctionsError;
+    return failure;
+  }
   const thrown = error instanceof Error ? error : new Error(String(error));
   const errorType = thrown.name || 'Error';
   const failure = new Error(
@@ -322,6 +329,14 @@ function lambdaFunctionError(error: unknown): Error {
   );
   failure.name = errorType;
   return failure;
+}
+
+/** A failed invocation from the local Lambda runtime (its LambdaInvokeError). */
+function isInvokeError(error: unknown): error is Error & {
+  stepFunctionsError: string;
+  payload: { errorType: string; errorMessage: string; trace: string[] };
+} {
+  return error instanceof Error && typeof Reflect.get(error, 'stepFunctionsError') === 'string';
 }
 
 interface AslRetrier {

@@ -182,7 +182,13 @@ describe('functions', () => {
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogGroup: { Ref: logicalId(handler.logGroup) } },
-        Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+        Environment: {
+          Variables: {
+            NODE_OPTIONS: '--enable-source-maps',
+            // The namespace the task metrics, their alarm and the dashboard share.
+            POWERTOOLS_METRICS_NAMESPACE: 'TasksService',
+          },
+        },
       });
       expect(resource(logicalId(handler.logGroup)).Properties.RetentionInDays).toBe(
         cdkJsonContext().logRetentionDays,

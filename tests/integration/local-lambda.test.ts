@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { useLocalService, waitFor } from '../helpers/local-service.ts';
+
+// One JSON document a line (no pretty printing), at INFO, so every log line can be read.
+const local = useLocalService({
+  env: { POWERTOOLS_DEV: 'false', POWERTOOLS_LOG_LEVEL: 'INFO', WORK_SLICE_SECONDS: '1' },
+});
+
+interface LogLine {
+  message?: string;
+  function_name?: string;
+  task_id?: string;
+  cold_start?: boolean;
+  _aws?: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+  [metric: string]: unknown;
+}
+
+function logLines(): LogLine[] {
+  return local.service
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+const finished = (id: string) =>
+  waitFor(async () => {
+    const { body } = await local.api('GET', `/tasks/${id}/status`);
+    return ['SUCCESS', 'FAILURE', 'CANCELLED'].includes(body?.status) ? body.status : undefined;
+  });
+
+describe('local mode runs each function in its own execution environments', () => {
+  it('names the right function and task in the logs of concurrent requests, and prints metrics', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        local.api('POST', '/tasks', { name: `concurrent ${i}`, input: { duration_seconds: 1 } }),
+      ),
+    );
+    const ids = created.map((response) => response.body.task_id as string);
+    // Status reads run beside the workers.
+    await Promise.all(ids.map((id) => local.api('GET', `/tasks/${id}/status`)));
+    await Promise.all(ids.map((id) => finished(id)));
+
+    const lines = logLines();
+    const byMessage = (message: string) => lines.filter((line) => line.message === message);
+    expect(byMessage('Task created').map((line) => line.function_name)).toEqual(
+      ids.map(() => 'CreateTask'),
+    );
+    expect(
+      byMessage('Task created')
+        .map((line) => line.task_id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    for (const message of ['Task started', 'Task succeeded']) {
+      const found = byMessage(message).filter((line) => ids.includes(line.task_id ?? ''));
+      expect(found).toHaveLength(ids.length);
+      expect(new Set(found.map((line) => line.function_name))).toEqual(new Set(['Work']));
+    }
+    expect(byMessage('Task created').some((line) => line.cold_start === true)).toBe(true);
+
+    const metrics = lines.filter((line) => line._aws);
+    expect(metrics.length).toBeGreaterThan(0);
+    for (const line of metrics) {
+      expect(line._aws?.CloudWatchMetrics[0]).toMatchObject({
+        Namespace: 'TasksService',
+        Dimensions: [['service']],
+      });
+    }
+    const succeeded = metrics.filter((line) => line.TaskSucceeded !== undefined);
+    expect(succeeded.length).toBeGreaterThanOrEqual(1);
+    expect(succeeded.every((line) => typeof line.TaskDuration === 'number')).toBe(true);
+    expect(metrics.filter((line) => line.TaskCreated !== undefined)).toHaveLength(ids.length);
+  });
+
+  it('starts a warm environment without a cold start', async () => {
+    const before = logLines().filter((line) => line.message === 'Task created').length;
+    await local.api('POST', '/tasks', { input: { duration_seconds: 1 } });
+    const created = logLines().filter((line) => line.message === 'Task created');
+    expect(created).toHaveLength(before + 1);
+    expect(created.at(-1)).toMatchObject({ function_name: 'CreateTask', cold_start: false });
+  });
+});

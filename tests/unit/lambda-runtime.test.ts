@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type FunctionDefinition,
+  LambdaInvokeError,
+  LambdaRuntime,
+} from '../../infra/local/lambda-runtime.ts';
+import { fromRoot } from '../../infra/repository.ts';
+
+const fixture = fromRoot('tests/helpers/lambda-fixture.ts');
+let runtime: LambdaRuntime;
+
+afterEach(async () => {
+  await runtime?.close();
+});
+
+function start(options: ConstructorParameters<typeof LambdaRuntime>[0] = {}) {
+  runtime = new LambdaRuntime({ sharedEnvironment: { SHARED: 'yes' }, ...options });
+  return runtime;
+}
+
+const definition = (overrides: Partial<FunctionDefinition> = {}): FunctionDefinition => ({
+  name: 'Fixture',
+  modulePath: fixture,
+  timeoutSeconds: 10,
+  environment: { TABLE_NAME: 'tasks' },
+  whenBusy: 'queue',
+  ...overrides,
+});
+
+interface FixtureResult {
+  invocations: number;
+  requestId: string;
+  functionName: string;
+  remainingMs: number;
+  env: Record<string, string | undefined>;
+}
+
+/** The LambdaInvokeError an invocation fails with. */
+async function failureOf(invocation: Promise<unknown>): Promise<LambdaInvokeError> {
+  const outcome = await invocation.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof LambdaInvokeError))
+    throw new Error(`Expected a LambdaInvokeError, got ${String(outcome)}`);
+  return outcome;
+}
+
+const invoke = (fn: { invoke(event: unknown, id?: string): Promise<unknown> }, event = {}) =>
+  fn.invoke(event) as Promise<FixtureResult>;
+
+describe('the local Lambda runtime', () => {
+  it('gives each function its own module instance and environment variables', async () => {
+    const runtime = start();
+    const first = runtime.add(definition({ name: 'First', environment: { TABLE_NAME: 'one' } }));
+    const second = runtime.add(definition({ name: 'Second', environment: { TABLE_NAME: 'two' } }));
+    await invoke(first);
+    const [a, b] = await Promise.all([invoke(first), invoke(second)]);
+    expect(a.invocations).toBe(2);
+    expect(b.invocations).toBe(1);
+    expect(a.env).toEqual({
+      AWS_LAMBDA_FUNCTION_NAME: 'First',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      TABLE_NAME: 'one',
+      SHARED: 'yes',
+    });
+    expect(b.env).toMatchObject({ AWS_LAMBDA_FUNCTION_NAME: 'Second', TABLE_NAME: 'two' });
+    expect(b.functionName).toBe('Second');
+    expect(process.env.AWS_LAMBDA_FUNCTION_NAME).toBeUndefined();
+  });
+
+  it('starts cold once, then reuses the warm environment for the next invocation', async () => {
+    const fn = start().add(definition());
+    const cold = await invoke(fn);
+    const warm = await fn.handler({}, { awsRequestId: 'request-2' });
+    expect(cold.invocations).toBe(1);
+    expect(warm).toMatchObject({ invocations: 2, requestId: 'request-2' });
+    expect(fn.coldStarts).toBe(1);
+    expect(fn.environmentCount).toBe(1);
+  });
+
+  it('counts the time left from the function timeout', async () => {
+    const result = await invoke(start().add(definition({ timeoutSeconds: 30 })));
+    expect(result.remainingMs).toBeGreaterThan(25_000);
+    expect(result.remainingMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('fails an invocation that outlives the timeout as Lambda does and destroys its environment', async () => {
+    const fn = start().add(definition({ timeoutSeconds: 0.2 }));
+    await invoke(fn);
+    const failure = await failureOf(fn.invoke({ hang: true }, 'slow-request'));
+    expect(failure).toBeInstanceOf(LambdaInvokeError);
+    expect(failure.stepFunctionsError).toBe('Lambda.Unknown');
+    expect(failure.payload).toMatchObject({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'RequestId: slow-request Error: Task timed out after 0.20 seconds',
+    });
+    const next = await invoke(fn);
+    expect(next.invocations).toBe(1);
+    expect(fn.coldStarts).toBe(2);
+  });
+
+  it("reports a handler's error by its type, and keeps the environment", async () => {
+    const fn = start().add(definition());
+    const failure = await failureOf(fn.invoke({ fail: 'no such thing' }));
+    expect(failure).toBeInstanceOf(LambdaInvokeError);
+    expect(failure.stepFunctionsError).toBe('FixtureError');
+    expect(failure.payload).toMatchObject({
+      errorType: 'FixtureError',
+      errorMessage: 'no such thing',
+    });
+    expect(failure.payload.trace[0]).toContain('FixtureError: no such thing');
+    expect((await invoke(fn)).invocations).toBe(2);
+  });
+
+  it('reports an environment that exits during an invocation as unhandled, and replaces it', async () => {
+    const fn = start().add(definition());
+    const failure = await failureOf(fn.invoke({ crash: true }));
+    expect(failure.stepFunctionsError).toBe('Lambda.Unknown');
+    expect(failure.payload.errorType).toBe('Runtime.ExitError');
+    expect(fn.environmentCount).toBe(0);
+    expect((await invoke(fn)).invocations).toBe(1);
+  });
+
+  it('throttles a workflow function beyond its cap with TooManyRequestsException', async () => {
+    const fn = start({ concurrency: 1 }).add(
+      definition({ whenBusy: 'throttle', timeoutSeconds: 0.5 }),
+    );
+    const busy = failureOf(fn.invoke({ hang: true }));
+    const throttled = await failureOf(fn.invoke({}));
+    expect(throttled).toBeInstanceOf(LambdaInvokeError);
+    expect(throttled.stepFunctionsError).toBe('Lambda.TooManyRequestsException');
+    expect(throttled.payload.errorType).toBe('TooManyRequestsException');
+    expect((await busy).payload.errorType).toBe('Sandbox.Timedout');
+  });
+
+  it('queues an API invocation beyond the cap until an environment is free', async () => {
+    const fn = start({ concurrency: 1 }).add(definition());
+    const results = await Promise.all([invoke(fn), invoke(fn), invoke(fn)]);
+    expect(results.map((r) => r.invocations).sort()).toEqual([1, 2, 3]);
+    expect(fn.coldStarts).toBe(1);
+  });
+
+  it('throttles a queued API invocation that waited too long', async () => {
+    const fn = start({ concurrency: 1, queueMs: 50 }).add(definition({ timeoutSeconds: 0.5 }));
+    const busy = failureOf(fn.invoke({ hang: true }));
+    const queued = await failureOf(fn.invoke({}));
+    expect(queued.stepFunctionsError).toBe('Lambda.TooManyRequestsException');
+    expect((await busy).payload.errorType).toBe('Sandbox.Timedout');
+  });
+});
