@@ -235,6 +235,19 @@ async function invokeWithTimeout(
   timedOut.catch(() => {});
   try {
     return await Promise.race([handler(event, lambdaContext(name, timeoutMs)), timedOut]);
+  } catch (error) {
+    // Every environment of the function stayed busy: the caller should come back shortly.
+    if (error instanceof Error && error.name === 'TooManyRequestsException') {
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '1' },
+        body: JSON.stringify({
+          error: 'The service is busy; try again',
+          code: 'service_unavailable',
+        }),
+      };
+    }
+    throw error;
   } finally {
     timer.abort();
   }

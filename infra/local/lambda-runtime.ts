@@ -48,7 +48,8 @@ export interface RuntimeOptions {
 export const RUNTIME_DEFAULTS = {
   concurrency: 10,
   idleMs: 120_000,
-  queueMs: 3_000,
+  // Most of an API function's timeout: a burst waits for an environment rather than failing.
+  queueMs: 8_000,
   initTimeoutMs: 10_000,
   region: 'us-east-1',
 } as const;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,9 +36,12 @@ function newestSource(): number {
 
 /** One synth per run at most: cdk.out is reused while it is newer than every source. */
 function synthesizeUnlessFresh(): void {
-  const templates = readdirSync(CDK_OUT, { withFileTypes: true }).filter((entry) =>
-    entry.name.endsWith('.template.json'),
-  );
+  // A fresh clone has no cdk.out yet.
+  const templates = existsSync(CDK_OUT)
+    ? readdirSync(CDK_OUT, { withFileTypes: true }).filter((entry) =>
+        entry.name.endsWith('.template.json'),
+      )
+    : [];
   const synthesized = Math.min(
     ...templates.map((entry) => statSync(join(CDK_OUT, entry.name)).mtimeMs),
   );
