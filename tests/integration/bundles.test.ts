@@ -114,7 +114,8 @@ afterAll(async () => {
   stub?.close();
   await dynamodb?.stop();
   removeDataDir(dataDir);
-});
+  // A synth bundles every function: minutes on a busy 2-core machine.
+}, 300_000);
 
 const invoke = async (name: string, event: unknown) => {
   const fn = runtime.get(name);
