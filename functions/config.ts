@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { WORK_SLICE_SECONDS } from './routes.ts';
+import { WORK_SLICE_SECONDS } from './catalog.ts';
 
 const REQUIRED = 'is required';
 const text = () => v.string(REQUIRED);

@@ -8,7 +8,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_ROUTE } from '../functions/routes.ts';
+import { DEFAULT_ROUTE } from '../functions/catalog.ts';
 import { ServiceAlarms } from './constructs/alarms.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { monotonicFactory } from 'ulid';
 import * as v from 'valibot';
+import { API_TIMEOUT_SECONDS } from '../catalog.ts';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
@@ -13,7 +14,6 @@ import { CreateTaskBody, ERROR_CODES, IdempotencyKeyHeader } from '../http/schem
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
 import { countTask, recordFinished } from '../observability.ts';
-import { API_TIMEOUT_SECONDS } from '../routes.ts';
 import { ClientError, ValidationError } from '../tasks/errors.ts';
 import {
   claimKey,

@@ -1,7 +1,7 @@
+import { ROUTES } from '../catalog.ts';
 import { httpHandler } from '../http/handler.ts';
 import { matchPath } from '../http/paths.ts';
 import { json } from '../http/response.ts';
-import { ROUTES } from '../routes.ts';
 
 /** The methods the route table serves on `path`; none when the path is unknown. */
 export function allowedMethods(path: string): string[] {

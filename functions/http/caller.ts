@@ -5,7 +5,7 @@
  * ANONYMOUS_CLAIMS.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Route } from '../routes.ts';
+import type { Route } from '../catalog.ts';
 import { ClientError } from '../tasks/errors.ts';
 
 export const READ_SCOPE = 'tasks/read';

@@ -6,7 +6,7 @@
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { ROUTES, type Route } from '../routes.ts';
+import { ROUTES, type Route } from '../catalog.ts';
 import {
   DeletedTaskSchema,
   ErrorSchema,

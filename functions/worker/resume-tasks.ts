@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { RESUME_FUNCTION } from '../catalog.ts';
 import { systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished } from '../observability.ts';
-import { RESUME_FUNCTION } from '../routes.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import {
   describeExecution,

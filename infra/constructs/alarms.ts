@@ -32,7 +32,7 @@ export const TASK_METRICS = {
   dimension: 'service',
 } as const;
 
-/** The DynamoDB operations the handlers call (functions/routes.ts grants no others). */
+/** The DynamoDB operations the handlers call (functions/catalog.ts grants no others). */
 const TABLE_OPERATIONS = [
   Operation.GET_ITEM,
   Operation.PUT_ITEM,

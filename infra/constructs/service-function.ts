@@ -10,8 +10,8 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { TableAccess, WorkflowAction } from '../../functions/catalog.ts';
 import { METRICS_NAMESPACE } from '../../functions/config.ts';
-import type { TableAccess, WorkflowAction } from '../../functions/routes.ts';
 import { fromRoot } from '../repository.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
 import type { TasksTable } from './tasks-table.ts';

@@ -10,7 +10,11 @@ import {
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RESUME_FUNCTION, WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import {
+  RESUME_FUNCTION,
+  WORK_SLICE_SECONDS,
+  WORKFLOW_FUNCTIONS,
+} from '../../functions/catalog.ts';
 import { readDefinitionTemplate, type Substitutions } from '../workflow/definition.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';

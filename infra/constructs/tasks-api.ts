@@ -13,8 +13,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, ROUTES } from '../../functions/catalog.ts';
 import { routeScopes } from '../../functions/http/caller.ts';
-import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, ROUTES } from '../../functions/routes.ts';
 import { acknowledge } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
 import type { TasksTable } from './tasks-table.ts';

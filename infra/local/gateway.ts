@@ -12,8 +12,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { handler as notFound } from '../../functions/api/not-found.ts';
+import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/catalog.ts';
 import { matchPath } from '../../functions/http/paths.ts';
-import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/routes.ts';
 import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
 import { toEvent } from './http-event.ts';
 import type { JwtAuthorizer } from './jwt-authorizer.ts';

@@ -4,14 +4,14 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import {
   API_TIMEOUT_SECONDS,
   DEFAULT_ROUTE,
   ROUTES,
   WORK_SLICE_SECONDS,
   WORKFLOW_FUNCTIONS,
-} from '../../functions/routes.ts';
+} from '../../functions/catalog.ts';
+import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import { fromRoot } from '../repository.ts';
 import { type FunctionDefinition, RUNTIME_DEFAULTS } from './lambda-runtime.ts';
 

@@ -7,8 +7,8 @@
  */
 import type { Server } from 'node:http';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/catalog.ts';
 import { systemClock } from '../../functions/clock.ts';
-import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
 import { documentClient } from '../../functions/tasks/store.ts';
 import { fromRoot, readPackage } from '../repository.ts';
 import { renderDefinition } from '../workflow/definition.ts';

@@ -1,6 +1,6 @@
+import { RESUME_FUNCTION } from '../../functions/catalog.ts';
 import { systemClock } from '../../functions/clock.ts';
 import type { Dependencies } from '../../functions/dependencies.ts';
-import { RESUME_FUNCTION } from '../../functions/routes.ts';
 import { workflowFromEnvironment } from '../../functions/tasks/launcher.ts';
 import { tableFromEnvironment } from '../../functions/tasks/store.ts';
 import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';

@@ -3,7 +3,7 @@ import {
   ROUTES,
   type TableAccess,
   WORKFLOW_FUNCTIONS,
-} from '../../functions/routes.ts';
+} from '../../functions/catalog.ts';
 import type { SentOperations } from './sdk-calls.ts';
 
 /** What the route table lets one function do. */

@@ -15,7 +15,7 @@ import {
   type TableAccess,
   WORK_SLICE_SECONDS,
   WORKFLOW_FUNCTIONS,
-} from '../../functions/routes.ts';
+} from '../../functions/catalog.ts';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';
 import {

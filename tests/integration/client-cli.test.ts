@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../functions/routes.ts';
+import { ROUTES } from '../../functions/catalog.ts';
 import { type apiClient, useLocalService } from '../helpers/local-service.ts';
 import { responseValidator } from '../helpers/openapi-validator.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Route } from '../../functions/routes.ts';
+import type { Route } from '../../functions/catalog.ts';
 import { type ApiHandler, startGateway } from '../../infra/local/gateway.ts';
 import { CONTENT_SECURITY_POLICY } from '../../infra/security-headers-values.ts';
 

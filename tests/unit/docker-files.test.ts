@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, normalize, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');

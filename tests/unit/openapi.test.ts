@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedFiles } from '../../client/generate.ts';
+import { ROUTES } from '../../functions/catalog.ts';
 import { openApiDocument } from '../../functions/http/openapi.ts';
-import { ROUTES } from '../../functions/routes.ts';
 import { responseValidator } from '../helpers/openapi-validator.ts';
 import { PENDING_TASK_ANSWER } from '../helpers/task-answer.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/api/list-tasks.ts';
+import { ROUTES } from '../../functions/catalog.ts';
 import { READ_ROUTE_SCOPES, routeScopes, WRITE_ROUTE_SCOPES } from '../../functions/http/caller.ts';
-import { ROUTES } from '../../functions/routes.ts';
 import { documentClient } from '../../functions/tasks/store.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/routes.ts';
+import { WORK_SLICE_SECONDS, WORKFLOW_FUNCTIONS } from '../../functions/catalog.ts';
 import {
   readDefinitionTemplate,
   renderDefinition,

@@ -1,6 +1,9 @@
 /**
- * The route table: the CDK stack makes one function per route from it, and the local
- * gateway dispatches with it, so both serve exactly the same API.
+ * The catalog of the service's functions: each route's method, path and handler, and for
+ * every function its declared table and workflow access (granted by the stack, proven
+ * against the code by tests/infra/declared-access.test.ts), timeout and schedule. The CDK
+ * stack makes one function per entry, and local mode runs the same entries, so both serve
+ * exactly the same API.
  */
 
 /** A DynamoDB action on the table's items. */
