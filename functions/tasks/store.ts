@@ -353,7 +353,12 @@ export async function transitionTask(
     const update = updateParts(set);
     update.names['#status'] = 'status';
     update.values[':seen_status'] = from;
-    const conditions = [CONDITIONS.exists, CONDITIONS.statusIs, timelineClause(update, item)];
+    const conditions = [
+      CONDITIONS.exists,
+      CONDITIONS.statusIs,
+      timelineClause(update, item),
+      unchangedClause(update, item),
+    ];
     if (!access.admin) conditions.push(ownedByClause(update, owner));
     try {
       await table.db.send(
@@ -653,6 +658,16 @@ function timelineClause(update: UpdateParts, item: Item): string {
   if (typeof item.events_total !== 'number') return CONDITIONS.timelineAbsent;
   update.values[':seen_events'] = item.events_total;
   return CONDITIONS.timelineUnchanged;
+}
+
+/**
+ * The item is still as read: no progress write came in between. Without it, a transition
+ * racing a progress write would answer with the progress it read, not the one it kept.
+ */
+function unchangedClause(update: UpdateParts, item: Item): string {
+  update.names['#updated_at'] = 'updated_at';
+  update.values[':seen_updated_at'] = item.updated_at;
+  return '#updated_at = :seen_updated_at';
 }
 
 function eventsOf(item: Item): TaskEvent[] {

@@ -169,7 +169,7 @@ describe('transitionTask', () => {
     const [update, ownerTotals] =
       db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(update?.Update?.ConditionExpression).toBe(
-      'attribute_exists(task_id) AND #status = :seen_status AND #events_total = :seen_events AND #owner = :owner',
+      'attribute_exists(task_id) AND #status = :seen_status AND #events_total = :seen_events AND #updated_at = :seen_updated_at AND #owner = :owner',
     );
     expect(update?.Update?.ExpressionAttributeValues).toMatchObject({
       ':seen_status': 'RUNNING',
