@@ -71,6 +71,28 @@ const exitCodeOf = (status: TaskStatus) =>
 const asText = (value: unknown) =>
   typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 
+/**
+ * Without a token, against local mode on this machine with sign-in on (its `/config.json`
+ * names a sign-in provider), a token for the current user from local mode's own provider,
+ * as `npm run token` makes one; undefined anywhere else.
+ */
+async function localToken(
+  url: string,
+  fetch: (request: Request) => Promise<Response> = globalThis.fetch,
+): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(hostname)) return undefined;
+  const config = await fetch(new Request(new URL('config.json', url)))
+    .then((response) => (response.ok ? response.json() : undefined))
+    .catch(() => undefined);
+  if (!config || (config as { auth?: string }).auth === 'none') return undefined;
+  const { createLocalIdentity } = await import('../infra/local/identity/provider.ts');
+  const { identitySettingsFromEnvironment } = await import('../infra/local/identity/settings.ts');
+  const settings = identitySettingsFromEnvironment({ ...process.env, PORT: port || '80' });
+  const identity = await createLocalIdentity(settings);
+  return identity.issueToken(process.env.USER || 'cli');
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const print = (line: string): void => {
     io.stdout.write(`${line}\n`);
@@ -78,15 +100,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let exitCode: number = EXIT.ok;
   let client: TasksClient | undefined;
   const program = new Command('tasks');
-  const api = () => {
+  const api = async () => {
     const { url, token } = program.opts<{ url: string; token?: string }>();
-    client ??= createTasksClient({ baseUrl: url, token, fetch: io.fetch, maxAttempts: 4 });
+    client ??= createTasksClient({
+      baseUrl: url,
+      token: token ?? (await localToken(url, io.fetch)),
+      fetch: io.fetch,
+      maxAttempts: 4,
+    });
     return client;
   };
 
   /** Prints the end of a finished task: its result, or why it has none; sets the exit code. */
   async function report(task: Task) {
-    const result = await api().getResult(task.task_id);
+    const result = await (await api()).getResult(task.task_id);
     if (task.status === 'SUCCESS') print(asText(result.result ?? null));
     else io.stderr.write(`tasks: task ${task.task_id} ended ${task.status}: ${result.error}\n`);
     exitCode = exitCodeOf(task.status);
@@ -95,7 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   async function follow(id: string) {
     const view = progressView(io.stderr);
     try {
-      const task = await api().waitUntilFinished(id, (t) => view.show(t));
+      const task = await (await api()).waitUntilFinished(id, (t) => view.show(t));
       view.end();
       await report(task);
     } finally {
@@ -135,7 +162,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         ...(options.type !== undefined && { type: options.type }),
         ...(Object.keys(input).length > 0 && { input }),
       };
-      const task = await api().createTask(body as Parameters<TasksClient['createTask']>[0]);
+      const task = await (await api()).createTask(body as Parameters<TasksClient['createTask']>[0]);
       if (!options.wait) return print(task.task_id);
       io.stderr.write(`created ${task.task_id}\n`);
       await follow(task.task_id);
@@ -151,8 +178,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (options) => {
       const query = { status: options.status, limit: options.limit };
       const tasks: Task[] = [];
-      if (options.all) for await (const task of api().allTasks(query)) tasks.push(task);
-      else tasks.push(...(await api().listTasks(query)).tasks);
+      if (options.all) for await (const task of (await api()).allTasks(query)) tasks.push(task);
+      else tasks.push(...(await (await api()).listTasks(query)).tasks);
       if (options.json) return print(JSON.stringify(tasks, null, 2));
       for (const task of tasks) {
         const progress = `${Math.floor(task.progress)}%`.padStart(4);
@@ -165,13 +192,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .command('status <id>')
     .description("print a task's status as JSON")
-    .action(async (id: string) => print(JSON.stringify(await api().getTask(id), null, 2)));
+    .action(async (id: string) => print(JSON.stringify(await (await api()).getTask(id), null, 2)));
 
   program
     .command('result <id>')
     .description("print a task's result (exit code by its status; 6 while unfinished)")
     .action(async (id: string) => {
-      const result = await api().getResult(id);
+      const result = await (await api()).getResult(id);
       print(JSON.stringify(result, null, 2));
       exitCode =
         result.status === 'PENDING' || result.status === 'RUNNING'
@@ -183,7 +210,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('cancel <id>')
     .description('cancel a task')
     .action(async (id: string) => {
-      const task = await api().cancelTask(id);
+      const task = await (await api()).cancelTask(id);
       print(`${task.task_id} ${task.status}`);
     });
 
@@ -191,7 +218,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('rm <id>')
     .description('delete a task')
     .action(async (id: string) => {
-      await api().deleteTask(id);
+      await (await api()).deleteTask(id);
       print(`${id} deleted`);
     });
 
