@@ -200,7 +200,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function localClient(endpoint: string): DynamoDBClient {
+/** A client for the local database: one attempt, the local credentials. */
+export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     maxAttempts: 1,

@@ -1,11 +1,11 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
+import { localClient } from './dynamodb.ts';
 
 /** Every attribute some key is made of; all are strings. */
 export function keyAttributes(): string[] {
@@ -44,15 +44,7 @@ export function createTableInput(tableName: string) {
  * older version (other indexes) is reported, not silently used: its lists would be wrong.
  */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint,
-    maxAttempts: 1,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    },
-  });
+  const client = localClient(endpoint);
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
