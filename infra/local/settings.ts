@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { authModeFromEnvironment } from './sign-in.ts';
 
 /** Local mode's settings, read from its environment variables. */
 export interface Settings {
@@ -53,6 +54,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     problems.push(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${dynamoEndpoint}"`);
   }
   if (env.DATA_DIR === '') problems.push('DATA_DIR must be a directory, got ""');
+  try {
+    authModeFromEnvironment(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     port,
