@@ -1,11 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { taskKeys } from './keys.ts';
 import { isStatus } from './model.ts';
 import { ANONYMOUS_OWNER } from './schema.ts';
-import type { TaskTable } from './store.ts';
+import { type TaskTable, writeWithTotals } from './store.ts';
 import { milestoneOf } from './timeline.ts';
-import { totalsUpdates } from './totals.ts';
 
 /**
  * Gives tasks written before owners and totals existed (no `shard` attribute) to the
@@ -60,22 +59,20 @@ export async function migrateLegacyTasks(table: TaskTable): Promise<number> {
         return `#${field} = :${field}`;
       });
       try {
-        await table.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: table.name,
-                  Key: { task_id: taskId },
-                  UpdateExpression: `SET ${assignments.join(', ')}, #milestone = :milestone, #events = if_not_exists(#events, :events), #events_total = if_not_exists(#events_total, :one) REMOVE #kind`,
-                  ConditionExpression: 'attribute_not_exists(#shard) AND #status = :status',
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: values,
-                },
-              },
-              ...totalsUpdates(table, ANONYMOUS_OWNER, taskId, undefined, status),
-            ],
-          }),
+        await writeWithTotals(
+          table,
+          taskId,
+          {
+            Update: {
+              TableName: table.name,
+              Key: { task_id: taskId },
+              UpdateExpression: `SET ${assignments.join(', ')}, #milestone = :milestone, #events = if_not_exists(#events, :events), #events_total = if_not_exists(#events_total, :one) REMOVE #kind`,
+              ConditionExpression: 'attribute_not_exists(#shard) AND #status = :status',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+          { owner: ANONYMOUS_OWNER, to: status },
         );
         migrated++;
       } catch (error) {

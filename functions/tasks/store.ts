@@ -10,6 +10,7 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -161,17 +162,15 @@ export async function createTask(table: TaskTable, task: Task, access: Access = 
     events: [{ at: task.created_at, type: 'created' }] satisfies TaskEvent[],
     events_total: 1,
   };
-  for (let attempt = 0; ; attempt++) {
+  // Another transaction held a counter item: the task was not written, try again.
+  await retryLostRaces(table, async () => {
     try {
-      await table.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } },
-            ...totalsUpdates(table, owner, task.task_id, undefined, task.status),
-          ],
-        }),
+      await writeWithTotals(
+        table,
+        task.task_id,
+        { Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } },
+        { owner, to: task.status },
       );
-      return;
     } catch (error) {
       if (reasonOf(error, 0) === 'ConditionalCheckFailed') {
         throw new ConditionalCheckFailedException({
@@ -179,11 +178,9 @@ export async function createTask(table: TaskTable, task: Task, access: Access = 
           $metadata: {},
         });
       }
-      // Another transaction held a counter item: the task was not written, try again.
-      if (!lostRace(error) || attempt + 1 >= MAX_RACE_ATTEMPTS) throw error;
-      await backoff(table, attempt);
+      throw error;
     }
-  }
+  });
 }
 
 /**
@@ -330,7 +327,7 @@ export async function transitionTask(
   access: Access = {},
 ): Promise<Task> {
   if (name === 'progress') return writeProgress(table, taskId, changes, now, access);
-  for (let attempt = 0; ; attempt++) {
+  return retryLostRaces(table, async () => {
     const item = await readItem(table, taskId);
     if (!item || !visibleTo(item, access)) throw new TransitionRefusedError(taskId, undefined);
     const from = item.status as TaskStatus;
@@ -360,30 +357,23 @@ export async function transitionTask(
       unchangedClause(update, item),
     ];
     if (!access.admin) conditions.push(ownedByClause(update, owner));
-    try {
-      await table.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table.name,
-                Key: { task_id: taskId },
-                UpdateExpression: update.expression,
-                ConditionExpression: conditions.join(' AND '),
-                ExpressionAttributeNames: update.names,
-                ExpressionAttributeValues: update.values,
-              },
-            },
-            ...totalsUpdates(table, owner, taskId, counted(item) ? from : undefined, to),
-          ],
-        }),
-      );
-      return toTask({ ...item, ...set });
-    } catch (error) {
-      if (!lostRace(error) || attempt + 1 >= MAX_RACE_ATTEMPTS) throw error;
-      await backoff(table, attempt);
-    }
-  }
+    await writeWithTotals(
+      table,
+      taskId,
+      {
+        Update: {
+          TableName: table.name,
+          Key: { task_id: taskId },
+          UpdateExpression: update.expression,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: update.values,
+        },
+      },
+      { owner, from: counted(item) ? from : undefined, to },
+    );
+    return toTask({ ...item, ...set });
+  });
 }
 
 /**
@@ -461,7 +451,7 @@ export async function deleteTask(
   taskId: string,
   access: Access = {},
 ): Promise<Task> {
-  for (let attempt = 0; ; attempt++) {
+  return retryLostRaces(table, async () => {
     const item = await readItem(table, taskId);
     if (!item || !visibleTo(item, access)) throw new TaskNotFoundError(taskId);
     const status = item.status as TaskStatus;
@@ -469,26 +459,57 @@ export async function deleteTask(
     const values: Item = { ':seen_status': status };
     const conditions = [CONDITIONS.exists, CONDITIONS.statusIs];
     if (!access.admin) conditions.push(ownedByClause({ names, values }, ownerOfItem(item)));
+    await writeWithTotals(
+      table,
+      taskId,
+      {
+        Delete: {
+          TableName: table.name,
+          Key: { task_id: taskId },
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      counted(item) ? { owner: ownerOfItem(item), from: status } : undefined,
+    );
+    return toTask(item);
+  });
+}
+
+/** One action of a TransactWriteItems request. */
+type TransactAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** How a task write moves the totals: out of `from`, into `to` (either may be absent). */
+interface TotalsMove {
+  owner: string;
+  from?: TaskStatus | undefined;
+  to?: TaskStatus | undefined;
+}
+
+/**
+ * Writes the task (`action`) and moves the totals counters in one transaction, so the
+ * counters change only when the task write's condition holds. No `move`: the task is
+ * not counted (written before totals existed) and no counter changes.
+ */
+export async function writeWithTotals(
+  table: TaskTable,
+  taskId: string,
+  action: TransactAction,
+  move: TotalsMove | undefined,
+): Promise<void> {
+  const counters = move ? totalsUpdates(table, move.owner, taskId, move.from, move.to) : [];
+  await table.db.send(new TransactWriteCommand({ TransactItems: [action, ...counters] }));
+}
+
+/**
+ * Runs `write` until it does not lose a race (lostRace), waiting a backoff between
+ * attempts, at most MAX_RACE_ATTEMPTS in all. A write that reads first reads again.
+ */
+async function retryLostRaces<T>(table: TaskTable, write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
     try {
-      await table.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: table.name,
-                Key: { task_id: taskId },
-                ConditionExpression: conditions.join(' AND '),
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            },
-            ...(counted(item)
-              ? totalsUpdates(table, ownerOfItem(item), taskId, status, undefined)
-              : []),
-          ],
-        }),
-      );
-      return toTask(item);
+      return await write();
     } catch (error) {
       if (!lostRace(error) || attempt + 1 >= MAX_RACE_ATTEMPTS) throw error;
       await backoff(table, attempt);
