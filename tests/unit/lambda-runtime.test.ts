@@ -125,7 +125,7 @@ describe('the local Lambda runtime', () => {
 
   it('throttles a workflow function beyond its cap with TooManyRequestsException', async () => {
     const fn = start({ concurrency: 1 }).add(
-      definition({ whenBusy: 'throttle', timeoutSeconds: 0.5 }),
+      definition({ whenBusy: 'throttle', timeoutSeconds: 0.1 }),
     );
     const busy = failureOf(fn.invoke({ hang: true }));
     const throttled = await failureOf(fn.invoke({}));
@@ -143,7 +143,9 @@ describe('the local Lambda runtime', () => {
   });
 
   it('throttles a queued API invocation that waited too long', async () => {
-    const fn = start({ concurrency: 1, queueMs: 50 }).add(definition({ timeoutSeconds: 0.5 }));
+    // The queue gives up (50 ms after the call) before the busy invocation times out (100 ms
+    // after its environment is ready), so the environment is never freed in time.
+    const fn = start({ concurrency: 1, queueMs: 50 }).add(definition({ timeoutSeconds: 0.1 }));
     const busy = failureOf(fn.invoke({ hang: true }));
     const queued = await failureOf(fn.invoke({}));
     expect(queued.stepFunctionsError).toBe('Lambda.TooManyRequestsException');

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   countTask,
   metrics,
@@ -17,6 +17,8 @@ const names = () =>
   (stored()._aws as { CloudWatchMetrics: { Metrics: { Name: string; Unit: string }[] }[] })
     .CloudWatchMetrics[0]?.Metrics ?? [];
 
+// The metrics object is shared with the unit files run before and after this one.
+beforeEach(() => metrics.clearMetrics());
 afterEach(() => metrics.clearMetrics());
 
 describe('task metrics', () => {

@@ -19,10 +19,14 @@ import { waitFor } from '../helpers/local-service.ts';
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test';
 let emulator: StepFunctionsEmulator | undefined;
 let logged: string[] = [];
-/** Retry intervals of seconds become milliseconds; the real policy runs, only faster. */
-const FAST = 0.001;
+/**
+ * Retry intervals of seconds become tenths of milliseconds; the real policy runs, only
+ * faster. Every test uses this one scale: the emulator validates a definition once per
+ * scale, which takes about a second.
+ */
+const RETRY_TIME_SCALE = 0.0001;
 
-async function start(functions: Record<string, LocalFunction>, retryTimeScale = 1) {
+async function start(functions: Record<string, LocalFunction>) {
   logged = [];
   emulator = new StepFunctionsEmulator({
     stateMachineArn: ARN,
@@ -31,7 +35,7 @@ async function start(functions: Record<string, LocalFunction>, retryTimeScale = 
       Object.entries(functions).map(([state, handler]) => [state, { handler, timeoutMs: 10_000 }]),
     ),
     log: (line) => logged.push(line),
-    retryTimeScale,
+    retryTimeScale: RETRY_TIME_SCALE,
   });
   const endpoint = await emulator.listen();
   return new SFNClient({
@@ -68,20 +72,17 @@ const run = async (sfn: SFNClient, name: string) => {
  */
 async function startFailingWork(failures: number, error: () => Error) {
   const calls = { attempts: 0, recorded: [] as unknown[] };
-  const sfn = await start(
-    {
-      Work: async (event) => {
-        calls.attempts += 1;
-        if (calls.attempts <= failures) throw error();
-        return { ...(event as object), done: true };
-      },
-      RecordFailure: async (event) => {
-        calls.recorded.push(event);
-        return {};
-      },
+  const sfn = await start({
+    Work: async (event) => {
+      calls.attempts += 1;
+      if (calls.attempts <= failures) throw error();
+      return { ...(event as object), done: true };
     },
-    FAST,
-  );
+    RecordFailure: async (event) => {
+      calls.recorded.push(event);
+      return {};
+    },
+  });
   return { sfn, calls };
 }
 
@@ -168,16 +169,13 @@ describe('the workflow in the Step Functions emulator', () => {
 
   it('calls the ended-badly hook for failed executions only, as the EventBridge rule would', async () => {
     const ended: EndedExecution[] = [];
-    const sfn = await start(
-      {
-        Work: async (event) => {
-          if ((event as { task_id: string }).task_id === 'T8') throw new Error('broken');
-          return new Promise(() => {});
-        },
-        RecordFailure: async () => ({}),
+    const sfn = await start({
+      Work: async (event) => {
+        if ((event as { task_id: string }).task_id === 'T8') throw new Error('broken');
+        return new Promise(() => {});
       },
-      FAST,
-    );
+      RecordFailure: async () => ({}),
+    });
     emulator?.onExecutionEndedBadly(async (execution) => {
       ended.push(execution);
     });

@@ -4,7 +4,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -30,13 +29,14 @@ import {
 } from '../../functions/tasks/store.ts';
 import { uncountExpiredTask } from '../../functions/tasks/totals.ts';
 
-const db = mockClient(DynamoDBDocumentClient);
 const table: TaskTable = {
   db: documentClient(),
   name: 'tasks-test',
   retentionSeconds: 86_400,
   sleep: async () => undefined,
 };
+// This client only, not its class: other test files in the same worker use real ones.
+const db = mockClient(table.db);
 const ID = '01KB0000000000000000000000';
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 const task = newTask({ taskId: ID, name: 'Nightly Report', type: 'simulate', input: {}, now: NOW });
