@@ -22,7 +22,6 @@ export default defineConfig({
           // SDK and Powertools load once per worker. So no file may leave state behind:
           // mocks stub client instances, never classes, and stubbed variables and globals
           // are undone after each test.
-          pool: 'threads',
           isolate: false,
           unstubEnvs: true,
           unstubGlobals: true,
