@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { taskKeys } from './keys.ts';
 import { isStatus } from './model.ts';
 import { ANONYMOUS_OWNER } from './schema.ts';
-import { type TaskTable, writeWithTotals } from './store.ts';
+import { type TaskTable, taskUpdate, updateParts, writeWithTotals } from './store.ts';
 import { milestoneOf } from './timeline.ts';
 
 /**
@@ -39,39 +39,27 @@ export async function migrateLegacyTasks(table: TaskTable): Promise<number> {
       );
       const created =
         typeof item.created_at === 'string' ? item.created_at : new Date(0).toISOString();
-      const names: Record<string, string> = {
-        '#milestone': 'milestone',
+      const update = updateParts({ ...keys, milestone: milestoneOf(Number(item.progress ?? 0)) });
+      update.expression +=
+        ', #events = if_not_exists(#events, :events), #events_total = if_not_exists(#events_total, :one) REMOVE #kind';
+      Object.assign(update.names, {
         '#events': 'events',
         '#events_total': 'events_total',
         '#kind': 'kind',
         '#shard': 'shard',
         '#status': 'status',
-      };
-      const values: Record<string, unknown> = {
-        ':milestone': milestoneOf(Number(item.progress ?? 0)),
+      });
+      Object.assign(update.values, {
         ':events': [{ at: created, type: 'created' }],
         ':one': 1,
         ':status': status,
-      };
-      const assignments = Object.entries(keys).map(([field, value]) => {
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        return `#${field} = :${field}`;
       });
+      const conditions = ['attribute_not_exists(#shard)', '#status = :status'];
       try {
         await writeWithTotals(
           table,
           taskId,
-          {
-            Update: {
-              TableName: table.name,
-              Key: { task_id: taskId },
-              UpdateExpression: `SET ${assignments.join(', ')}, #milestone = :milestone, #events = if_not_exists(#events, :events), #events_total = if_not_exists(#events_total, :one) REMOVE #kind`,
-              ConditionExpression: 'attribute_not_exists(#shard) AND #status = :status',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            },
-          },
+          { Update: taskUpdate(table, taskId, update, conditions) },
           { owner: ANONYMOUS_OWNER, to: status },
         );
         migrated++;

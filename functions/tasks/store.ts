@@ -360,16 +360,7 @@ export async function transitionTask(
     await writeWithTotals(
       table,
       taskId,
-      {
-        Update: {
-          TableName: table.name,
-          Key: { task_id: taskId },
-          UpdateExpression: update.expression,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
-        },
-      },
+      { Update: taskUpdate(table, taskId, update, conditions) },
       { owner, from: counted(item) ? from : undefined, to },
     );
     return toTask({ ...item, ...set });
@@ -420,12 +411,7 @@ async function writeProgress(
     try {
       const { Attributes } = await table.db.send(
         new UpdateCommand({
-          TableName: table.name,
-          Key: { task_id: taskId },
-          UpdateExpression: update.expression,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: update.names,
-          ExpressionAttributeValues: update.values,
+          ...taskUpdate(table, taskId, update, conditions),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -645,13 +631,14 @@ async function mergedKeys(
   return merged.slice(0, limit + 1);
 }
 
-interface UpdateParts {
+export interface UpdateParts {
   expression: string;
   names: Record<string, string>;
   values: Item;
 }
 
-function updateParts(set: Item): UpdateParts {
+/** SET of every defined field of `set`, each by its own name and value placeholder. */
+export function updateParts(set: Item): UpdateParts {
   const names: Record<string, string> = {};
   const values: Item = {};
   const assignments = Object.entries(set)
@@ -662,6 +649,23 @@ function updateParts(set: Item): UpdateParts {
       return `#${field} = :${field}`;
     });
   return { expression: `SET ${assignments.join(', ')}`, names, values };
+}
+
+/** An UpdateItem of the task: `update`, if every one of `conditions` holds. */
+export function taskUpdate(
+  table: TaskTable,
+  taskId: string,
+  update: UpdateParts,
+  conditions: string[],
+) {
+  return {
+    TableName: table.name,
+    Key: { task_id: taskId },
+    UpdateExpression: update.expression,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: update.names,
+    ExpressionAttributeValues: update.values,
+  };
 }
 
 function ownedByClause(
