@@ -27,8 +27,12 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-function spawnLocalMode(dataDir: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['infra/local/main.ts'], {
+/** Local mode's process, and everything it printed so far. */
+function spawnLocalMode(
+  dataDir: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['infra/local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -41,6 +45,13 @@ function spawnLocalMode(dataDir: string, env: Record<string, string> = {}): Chil
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  const append = (chunk: unknown) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return { child, output: () => output };
 }
 
 /** Runs local mode expecting it to fail to start: its exit code and everything it printed. */
@@ -49,34 +60,20 @@ export async function failedStart(
   env: Record<string, string> = {},
   timeoutMs = 45_000,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawnLocalMode(dataDir, env);
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
+  const { child, output } = spawnLocalMode(dataDir, env);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
   if (code === 'timeout') {
     child.kill('SIGKILL');
-    throw new Error(`Local mode did not exit within ${timeoutMs} ms:\n${output}`);
+    throw new Error(`Local mode did not exit within ${timeoutMs} ms:\n${output()}`);
   }
-  return { code, output };
+  return { code, output: output() };
 }
 
 /** Starts `npm start`'s entry point on a free port with its own data directory. */
 export async function startLocalService(options: StartOptions = {}): Promise<LocalService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tasks-data-'));
-  const child = spawnLocalMode(dataDir, options.env);
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
+  const { child, output } = spawnLocalMode(dataDir, options.env);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -90,11 +87,11 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
   const deadline = Date.now() + (options.timeoutMs ?? 45_000);
   let url: string | undefined;
   while (!url) {
-    url = /ready on (http:\/\/\S+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1');
+    url = /ready on (http:\/\/\S+)/.exec(output())?.[1]?.replace('localhost', '127.0.0.1');
     if (!url && (child.exitCode !== null || Date.now() > deadline)) {
       await stop();
       if (!options.dataDir) removeDataDir(dataDir);
-      throw new Error(`Local service did not start:\n${output}`);
+      throw new Error(`Local service did not start:\n${output()}`);
     }
     await sleep(50);
   }
@@ -102,7 +99,7 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
     url,
     dataDir,
     child,
-    output: () => output,
+    output,
     stop,
     async kill() {
       child.kill('SIGKILL');

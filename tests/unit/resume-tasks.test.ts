@@ -49,13 +49,18 @@ const execution = (name: string, status: ExecutionStatus, stoppedAt?: number) =>
 const started = () =>
   sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
 
-beforeEach(() => {
-  resetAwsMocks();
-  holding();
+/** Starts succeed; no execution exists yet. */
+const scriptWorkflow = () => {
   sfn.on(StartExecutionCommand).resolves({});
   sfn
     .on(DescribeExecutionCommand)
     .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+};
+
+beforeEach(() => {
+  resetAwsMocks();
+  holding();
+  scriptWorkflow();
 });
 
 describe('reconciling stuck tasks', () => {
@@ -237,10 +242,7 @@ describe('the local reconciler', () => {
     const { reconciler } = await startLocal();
     expect(reconciler.firstSweep.started).toEqual(['T1']);
     sfn.reset();
-    sfn.on(StartExecutionCommand).resolves({});
-    sfn
-      .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    scriptWorkflow();
     holding(stored('T2', 'PENDING', 10), stored('T3', 'PENDING', 29));
     await vi.advanceTimersByTimeAsync(30_000);
     // Later sweeps leave tasks younger than a create request can take.

@@ -45,6 +45,10 @@ async function start(functions: Record<string, LocalFunction>) {
   });
 }
 
+/** A workflow whose Work never answers: its executions stay RUNNING. */
+const startHangingWork = () =>
+  start({ Work: async () => new Promise(() => {}), RecordFailure: async () => ({}) });
+
 const describeUntilDone = (sfn: SFNClient, executionArn: string) =>
   waitFor(
     async () => {
@@ -189,10 +193,7 @@ describe('the workflow in the Step Functions emulator', () => {
   });
 
   it('treats a repeated start as the same execution and a changed input as a conflict', async () => {
-    const sfn = await start({
-      Work: async () => new Promise(() => {}),
-      RecordFailure: async () => ({}),
-    });
+    const sfn = await startHangingWork();
     const input = { stateMachineArn: ARN, name: 'T3', input: '{"task_id":"T3"}' };
     const first = await sfn.send(new StartExecutionCommand(input));
     const again = await sfn.send(new StartExecutionCommand(input));
@@ -203,10 +204,7 @@ describe('the workflow in the Step Functions emulator', () => {
   });
 
   it('stops a running execution, and reports unknown executions as such', async () => {
-    const sfn = await start({
-      Work: async () => new Promise(() => {}),
-      RecordFailure: async () => ({}),
-    });
+    const sfn = await startHangingWork();
     const { executionArn } = await sfn.send(
       new StartExecutionCommand({ stateMachineArn: ARN, name: 'T4', input: '{"task_id":"T4"}' }),
     );
