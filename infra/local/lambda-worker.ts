@@ -9,6 +9,7 @@ import { enableCompileCache } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fromRoot } from '../repository.ts';
+import { contextUntil } from './lambda-context.ts';
 
 export interface WorkerSetup {
   /** The handler module: a source file or a bundle's index.mjs. */
@@ -54,25 +55,6 @@ if (typeof handler !== 'function') {
   throw new Error(`${modulePath} does not export a function named ${exportName}`);
 }
 
-function contextFor({ awsRequestId, deadline }: InvokeMessage['context']) {
-  const name = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'function';
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: name,
-    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '128',
-    awsRequestId,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /** What Lambda's Node.js runtime reports for a thrown value. */
 function functionError(thrown: unknown): FunctionError {
   if (thrown instanceof Error) {
@@ -88,7 +70,10 @@ function functionError(thrown: unknown): FunctionError {
 port.on('message', async ({ event, context }: InvokeMessage) => {
   let reply: WorkerMessage;
   try {
-    const result = await (handler as Handler)(JSON.parse(event), contextFor(context));
+    const result = await (handler as Handler)(
+      JSON.parse(event),
+      contextUntil(context.deadline, process.env, context.awsRequestId),
+    );
     reply = { type: 'result', result: result === undefined ? undefined : JSON.stringify(result) };
   } catch (error) {
     reply = { type: 'error', error: functionError(error) };
