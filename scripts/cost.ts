@@ -14,10 +14,9 @@ import {
   estimate,
   MEASURED_UNITS,
   PRICES,
-  readStackFacts,
-  type StackFacts,
   type Usage,
 } from './cost-model.ts';
+import { readStackFacts, type StackFacts } from './cost-template.ts';
 
 const USAGE =
   'Usage: npm run cost -- --tasks <tasks a month> --duration <seconds per task> ' +

@@ -3,14 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readDefinitionTemplate } from '../../infra/workflow/definition.ts';
 import { parseCostArgs, UsageError } from '../../scripts/cost.ts';
-import {
-  estimate,
-  MEASURED_UNITS,
-  PRICES,
-  readStackFacts,
-  statesOfDefinition,
-  unitsPerTask,
-} from '../../scripts/cost-model.ts';
+import { estimate, MEASURED_UNITS, PRICES, unitsPerTask } from '../../scripts/cost-model.ts';
+import { readStackFacts, statesOfDefinition } from '../../scripts/cost-template.ts';
 
 type Fixture = { memory?: number; architecture?: string; slice?: string; billing?: string };
 
