@@ -119,12 +119,14 @@ interface Slice {
 }
 
 /** Runs steps until the task ends (true) or the slice is used up (false). */
-async function runSlice(task: Task, slice: Slice): Promise<boolean> {
-  const { clock, deadline, progressSaveMs } = slice;
+async function runSlice(
+  task: Task,
+  { table, clock, deadline, progressSaveMs, reference }: Slice,
+): Promise<boolean> {
   let progress = task.progress;
   let saved = { progress, at: clock.now().getTime() };
   for (;;) {
-    const outcome = await stepOf(task, progress, clock, slice.reference);
+    const outcome = await stepOf(task, progress, clock, reference);
     const now = clock.now();
     switch (outcome.kind) {
       case 'progress': {
@@ -137,8 +139,8 @@ async function runSlice(task: Task, slice: Slice): Promise<boolean> {
         // An eventually consistent read may lag a cancel (or, just after the start, show
         // PENDING): only a finished or missing task makes the worker check with the
         // conditional write, which saves the progress if the task still runs after all.
-        if (due || !(await mayStillRun(slice.table, task.task_id))) {
-          await saveProgress(slice.table, task.task_id, outcome, now);
+        if (due || !(await mayStillRun(table, task.task_id))) {
+          await saveProgress(table, task.task_id, outcome, now);
           saved = { progress, at: now.getTime() };
         }
         if (sliceEnds) return false;
@@ -147,7 +149,7 @@ async function runSlice(task: Task, slice: Slice): Promise<boolean> {
       case 'success':
         recordFinished(
           await transitionTask(
-            slice.table,
+            table,
             task.task_id,
             'succeed',
             { progress: 100, result: outcome.result },
@@ -160,7 +162,7 @@ async function runSlice(task: Task, slice: Slice): Promise<boolean> {
       case 'failure':
         recordFinished(
           await transitionTask(
-            slice.table,
+            table,
             task.task_id,
             'fail',
             { error: outcome.error },
