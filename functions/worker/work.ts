@@ -11,6 +11,7 @@ import { publishMetrics, recordFinished, recordStarted, tracer } from '../observ
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
+import { readStatus } from '../tasks/status-probe.ts';
 import {
   getTask,
   SERVICE_ACCESS,
@@ -18,6 +19,7 @@ import {
   tableFromEnvironment,
   transitionTask,
 } from '../tasks/store.ts';
+import { milestoneOf } from '../tasks/timeline.ts';
 import { taskType } from '../tasks/types/index.ts';
 import type { StepOutcome } from '../tasks/types/task-type.ts';
 import { couldNotComplete } from './failure-message.ts';
@@ -35,6 +37,8 @@ export interface WorkOutput {
 type Deps = Pick<Dependencies, 'table' | 'clock'> & {
   /** Longest stretch of work one invocation does before handing back to the workflow. */
   sliceMs: number;
+  /** Longest time progress goes unsaved; PROGRESS_SAVE_MS unless a test or benchmark sets it. */
+  progressSaveMs?: number;
 };
 
 type WorkContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
@@ -43,16 +47,24 @@ type WorkContext = Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>;
 const SAFETY_MS = 5_000;
 
 /**
- * Does one slice of a task's work. Every step's outcome is saved with a write that
- * requires the task to still be RUNNING, so a cancel or delete is noticed within a
- * step (at most about a second) and the worker never overwrites it.
+ * Progress is saved at most this often (and at each timeline milestone, and before the
+ * slice hands back): a 1-write-unit UpdateItem every 5 s instead of every step, with a
+ * half-read-unit status read on the steps in between.
+ */
+export const PROGRESS_SAVE_MS = 5_000;
+
+/**
+ * Does one slice of a task's work. Progress is saved with a write that requires the task
+ * to still be RUNNING, every PROGRESS_SAVE_MS, at each timeline milestone and before the
+ * slice ends; every step in between reads the status, so a cancel or delete is still
+ * noticed within a step (at most about a second) and the worker never overwrites it.
  *
  * Failures are of two kinds. The task type's own (its step returns failure or throws) end
  * the task as FAILURE here. An unavailable or throttled dependency throws
  * DependencyUnavailable, which the workflow retries for minutes: the slice is redone from
  * the last saved progress, so a blip never fails a task.
  */
-export function makeHandler({ table, clock, sliceMs }: Deps) {
+export function makeHandler({ table, clock, sliceMs, progressSaveMs = PROGRESS_SAVE_MS }: Deps) {
   return middy(async ({ task_id }: WorkInput, context: WorkContext): Promise<WorkOutput> => {
     const finished = { task_id, done: true };
     logger.appendKeys({ task_id });
@@ -74,7 +86,7 @@ export function makeHandler({ table, clock, sliceMs }: Deps) {
         recordStarted(task);
         logger.info('Task started');
       }
-      const slice = { table, clock, deadline, reference: context.awsRequestId };
+      const slice = { table, clock, deadline, progressSaveMs, reference: context.awsRequestId };
       return (await runSlice(task, slice)) ? finished : { task_id, done: false };
     } catch (error) {
       if (error instanceof TransitionRefusedError) {
@@ -101,6 +113,7 @@ interface Slice {
   table: TaskTable;
   clock: Clock;
   deadline: number;
+  progressSaveMs: number;
   /** Names this invocation in the logs; a task that fails through no fault of its own shows it. */
   reference: string;
 }
@@ -108,24 +121,31 @@ interface Slice {
 /** Runs steps until the task ends (true) or the slice is used up (false). */
 async function runSlice(
   task: Task,
-  { table, clock, deadline, reference }: Slice,
+  { table, clock, deadline, progressSaveMs, reference }: Slice,
 ): Promise<boolean> {
   let progress = task.progress;
-  do {
+  let saved = { progress, at: clock.now().getTime() };
+  for (;;) {
     const outcome = await stepOf(task, progress, clock, reference);
     const now = clock.now();
     switch (outcome.kind) {
-      case 'progress':
-        await transitionTask(
-          table,
-          task.task_id,
-          'progress',
-          { progress: outcome.progress, result: outcome.partial_result },
-          now,
-          SERVICE_ACCESS,
-        );
+      case 'progress': {
         progress = outcome.progress;
+        const sliceEnds = now.getTime() >= deadline;
+        const due =
+          sliceEnds ||
+          now.getTime() - saved.at >= progressSaveMs ||
+          milestoneOf(progress) > milestoneOf(saved.progress);
+        // An eventually consistent read may lag a cancel (or, just after the start, show
+        // PENDING): only a finished or missing task makes the worker check with the
+        // conditional write, which saves the progress if the task still runs after all.
+        if (due || !(await mayStillRun(table, task.task_id))) {
+          await saveProgress(table, task.task_id, outcome, now);
+          saved = { progress, at: now.getTime() };
+        }
+        if (sliceEnds) return false;
         break;
+      }
       case 'success':
         recordFinished(
           await transitionTask(
@@ -153,8 +173,29 @@ async function runSlice(
         logger.info('Task failed', { reason: outcome.error });
         return true;
     }
-  } while (clock.now().getTime() < deadline);
-  return false;
+  }
+}
+
+/** A 1-write-unit UpdateItem conditioned on RUNNING; a refusal throws TransitionRefusedError. */
+async function saveProgress(
+  table: TaskTable,
+  taskId: string,
+  outcome: Extract<StepOutcome, { kind: 'progress' }>,
+  now: Date,
+): Promise<void> {
+  await transitionTask(
+    table,
+    taskId,
+    'progress',
+    { progress: outcome.progress, result: outcome.partial_result },
+    now,
+    SERVICE_ACCESS,
+  );
+}
+
+async function mayStillRun(table: TaskTable, taskId: string): Promise<boolean> {
+  const status = await readStatus(table, taskId);
+  return status !== undefined && !isFinished(status);
 }
 
 /**

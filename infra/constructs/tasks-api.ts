@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -15,6 +16,11 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, ROUTES } from '../../functions/catalog.ts';
 import { routeScopes } from '../../functions/http/caller.ts';
+import {
+  parseRouteThrottles,
+  ROUTE_THROTTLES_CONTEXT,
+  type RouteThrottles,
+} from '../route-throttles.ts';
 import { acknowledge } from './acknowledge.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
 import type { TasksTable } from './tasks-table.ts';
@@ -23,7 +29,10 @@ export interface TasksApiProps {
   tasks: TasksTable;
   workflow: StateMachine;
   defaults: FunctionDefaults;
+  /** The stage's default: every route without a throttle of its own (`$default`). */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Each route's own throttle; from the `apiRouteThrottles` context over the defaults when omitted. */
+  routeThrottles?: RouteThrottles;
   /**
    * The JWT authorizer every task route takes, with its route's scopes; undefined only for
    * a deployment with `-c auth=none`, whose API is open to anyone.
@@ -91,6 +100,13 @@ export class TasksApi extends Construct {
     const stack = Stack.of(this);
     this.domainName = `${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
 
+    const throttles =
+      props.routeThrottles ?? parseRouteThrottles(this.node.tryGetContext(ROUTE_THROTTLES_CONTEXT));
+    // CloudFormation's own names: the property is untyped JSON, so the CDK passes it as it is.
+    const routeSettings: Record<
+      string,
+      { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+    > = {};
     const functions = new Map<string, ServiceFunction>();
     for (const route of ROUTES) {
       const handler = new ServiceFunction(this, route.name, {
@@ -114,8 +130,20 @@ export class TasksApi extends Construct {
           acknowledge(open, 'COG4', reason);
         }
       }
+      const throttle = throttles[route.name];
+      if (throttle) {
+        routeSettings[`${route.method} ${route.path}`] = {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        };
+        // A stage's route settings must name routes that exist already, or the stage fails
+        // to create ("Unable to find Route by key"): the stage waits for its routes.
+        for (const created of routes) this.stage.node.addDependency(created);
+      }
       functions.set(route.name, handler);
     }
+    // Per-route throttling: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
     this.functions = functions;
     this.notFound = this.addDefaultRoute(defaults);
 

@@ -14,6 +14,7 @@ import type {
 import { handler as notFound } from '../../functions/api/not-found.ts';
 import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/catalog.ts';
 import { byMatchPriority, matchPath } from '../../functions/http/paths.ts';
+import { DEFAULT_ROUTE_THROTTLES, type RouteThrottles } from '../route-throttles.ts';
 import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
 import { toEvent } from './http-event.ts';
 import type { JwtAuthorizer } from './jwt-authorizer.ts';
@@ -26,6 +27,7 @@ import {
   type Refusal,
 } from './request-guard.ts';
 import { serveFile } from './static-files.ts';
+import { routeTokenBuckets, TOO_MANY_REQUESTS } from './throttle.ts';
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   allowedHosts?: readonly string[];
   /** Sign-in (infra/local/sign-in.ts); without it no route has an authorizer and there is no config.json. */
   signIn?: GatewaySignIn;
+  /** Each route's throttle, by route name; the stack's defaults when omitted. */
+  throttles?: RouteThrottles;
 }
 
 /** What the gateway needs to stand in for the HTTP API's JWT authorizer. */
@@ -74,9 +78,10 @@ export async function startGateway(options: GatewayOptions): Promise<Server> {
     options.host,
     options.allowedHosts ?? (process.env.ALLOWED_HOSTS ?? '').split(','),
   );
+  const takeToken = routeTokenBuckets(options.throttles ?? DEFAULT_ROUTE_THROTTLES);
   // Node would answer a request without Host with an empty 400 itself; `serve` answers JSON.
   const server = createServer({ requireHostHeader: false }, (req, res) => {
-    serve(req, res, options, allowedHosts).catch((error: unknown) => {
+    serve(req, res, options, allowedHosts, takeToken).catch((error: unknown) => {
       console.error('Gateway error', error);
       if (!res.headersSent)
         send(res, 500, { error: 'Internal server error', code: 'internal_error' });
@@ -134,6 +139,7 @@ async function serve(
   res: ServerResponse,
   options: GatewayOptions,
   allowedHosts: ReadonlySet<string>,
+  takeToken: (routeName: string) => boolean,
 ) {
   const { host, origin } = req.headers;
   const wrongHost = checkHost(host, allowedHosts);
@@ -176,6 +182,11 @@ async function serve(
     (method === 'GET' || method === 'HEAD') &&
     (await serveFile(res, options.webDir, url.pathname, method));
   if (isFile) return;
+  if (match && !takeToken(match.route.name)) {
+    const { status, body } = TOO_MANY_REQUESTS;
+    sendUnread(req, res, status, body, { 'content-type': 'application/json' });
+    return;
+  }
   // API Gateway runs the authorizer before the integration: a refused request never reaches it.
   const scopes = match && options.signIn?.routeScopes(match.route);
   const outcome = scopes && (await options.signIn?.authorize(req.headers.authorization, scopes));

@@ -27,6 +27,7 @@ import {
   contentSecurityPolicy,
 } from '../../infra/constructs/security-headers.ts';
 import { createTableInput } from '../../infra/local/table.ts';
+import { DEFAULT_ROUTE_THROTTLES } from '../../infra/route-throttles.ts';
 import { addTasksService } from '../../infra/tasks-app.ts';
 import { API_PATH_PATTERNS, type TasksStack } from '../../infra/tasks-stack.ts';
 import {
@@ -171,6 +172,36 @@ describe('HTTP API', () => {
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
       },
     });
+  });
+});
+
+describe('API throttling per route', () => {
+  const stage = () => onlyResource(template, 'AWS::ApiGatewayV2::Stage');
+
+  it("gives each route its own throttle, and $default the stage's", () => {
+    const expected = Object.fromEntries(
+      ROUTES.map((route) => [
+        `${route.method} ${route.path}`,
+        {
+          ThrottlingRateLimit: DEFAULT_ROUTE_THROTTLES[route.name]?.rateLimit,
+          ThrottlingBurstLimit: DEFAULT_ROUTE_THROTTLES[route.name]?.burstLimit,
+        },
+      ]),
+    );
+    expect(stage().Properties.RouteSettings).toEqual(expected);
+    expect(stage().Properties.RouteSettings['POST /tasks']).toEqual({
+      ThrottlingRateLimit: 300,
+      ThrottlingBurstLimit: 1000,
+    });
+    expect(Object.keys(stage().Properties.RouteSettings)).not.toContain('$default');
+  });
+
+  it('creates the stage after the routes its settings name', () => {
+    const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, route]) => route.Properties.RouteKey !== '$default')
+      .map(([id]) => id);
+    expect(routeIds).toHaveLength(ROUTES.length);
+    expect(stage().DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 });
 

@@ -106,20 +106,100 @@ describe('worker', () => {
     });
   });
 
-  it('saves progress after every step and hands back to the workflow when the slice is used up', async () => {
+  it('saves progress every 5 s of work and before handing back to the workflow', async () => {
     const memory = scriptStore(db, [
-      task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } }),
+      task({ status: 'RUNNING', input: { duration_seconds: 600, fail: false } }),
     ]);
-    const output = await work({ task_id: ID }, 1500);
+    const output = await work({ task_id: ID }, 60_000);
+    const savedProgress = () =>
+      updates().map((values) => Math.round((Number(values[':progress']) * 600) / 100));
     expect(output).toEqual({ task_id: ID, done: false });
-    expect(updates().map((values) => values[':progress'])).toEqual([1, 2]);
+    // 60 one-second steps of a 10-minute task, no milestone reached: a write every 5 s.
+    expect(clock.slept).toHaveLength(60);
+    expect(savedProgress()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((i) => i * 5));
     // Each is a single UpdateItem that may only change a RUNNING task.
     expect(db.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(
       taskWrites().every((write) => write.ConditionExpression?.includes('#status IN (:running)')),
     ).toBe(true);
-    expect(updates().every((values) => values[':running'] === 'RUNNING')).toBe(true);
-    expect(memory.items.get(ID)).toMatchObject({ status: 'RUNNING', progress: 2 });
+    expect(memory.items.get(ID)).toMatchObject({ status: 'RUNNING', progress: 10 });
+  });
+
+  it('saves the progress of a slice cut short by the deadline, between two 5 s marks', async () => {
+    scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } })]);
+    await work({ task_id: ID }, 7_000);
+    expect(updates().map((values) => Math.round(Number(values[':progress'])))).toEqual([5, 7]);
+  });
+
+  it('reads only the status, eventually consistent, on every step it does not save', async () => {
+    scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 600, fail: false } })]);
+    await work({ task_id: ID }, 10_000);
+    const probes = db
+      .commandCalls(GetCommand)
+      .map(({ args: [command] }) => command.input)
+      .filter((input) => input.ProjectionExpression);
+    // Steps 1–4 and 6–9 read; steps 5 and 10 write.
+    expect(probes).toHaveLength(8);
+    expect(probes[0]).toMatchObject({
+      ProjectionExpression: '#status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ConsistentRead: false,
+    });
+  });
+
+  it('saves at each timeline milestone, so the timeline still records 25, 50 and 75 %', async () => {
+    const memory = scriptStore(db, [
+      task({ status: 'RUNNING', input: { duration_seconds: 30, fail: false } }),
+    ]);
+    expect((await work({ task_id: ID })).done).toBe(true);
+    // A milestone's write is refused once, then made again with the timeline entry.
+    const saved = new Set(
+      updates()
+        .filter((values) => values[':running'])
+        .map((values) => Math.round(Number(values[':progress']))),
+    );
+    // 5 s after the last save (17, 43, 70, 93 %) or on crossing a milestone (27, 53, 77 %).
+    expect([...saved]).toEqual([17, 27, 43, 53, 70, 77, 93]);
+    const events = memory.items.get(ID)?.events as { type: string; progress?: number }[];
+    expect(events.filter((event) => event.type === 'progress').map((e) => e.progress)).toEqual([
+      25, 50, 75,
+    ]);
+  });
+
+  it('notices a cancel on the next step between saves, keeping the progress saved before it', async () => {
+    const memory = scriptStore(db, [
+      task({ status: 'RUNNING', input: { duration_seconds: 600, fail: false } }),
+    ]);
+    db.on(GetCommand).callsFake(async (input) => {
+      // The task is cancelled during the 7th step, 2 s after the save at 5 s.
+      if (input.ProjectionExpression && clock.slept.length === 7) {
+        memory.items.set(ID, { ...memory.items.get(ID), status: 'CANCELLED' });
+      }
+      return memory.run('GetCommand', input);
+    });
+    expect((await work({ task_id: ID })).done).toBe(true);
+    expect(clock.slept).toHaveLength(7);
+    // The save at 5 s, then the refused write that confirmed the cancel.
+    expect(db.commandCalls(UpdateCommand)).toHaveLength(2);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'CANCELLED', progress: 5 / 6 });
+  });
+
+  it('keeps running when a lagging status read shows the task missing or PENDING', async () => {
+    const memory = scriptStore(db, [
+      task({ status: 'RUNNING', input: { duration_seconds: 4, fail: false } }),
+    ]);
+    const stale = [{}, { Item: { status: 'PENDING' } }];
+    db.on(GetCommand).callsFake(async (input) =>
+      input.ProjectionExpression ? (stale.shift() ?? {}) : memory.run('GetCommand', input),
+    );
+    expect((await work({ task_id: ID })).done).toBe(true);
+    expect(memory.items.get(ID)).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('writes progress after every step when the save interval is 0', async () => {
+    scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } })]);
+    await makeWork({ table, clock, sliceMs: 3_000, progressSaveMs: 0 })({ task_id: ID }, context);
+    expect(updates().map((values) => values[':progress'])).toEqual([1, 2, 3]);
   });
 
   it('resumes from the saved progress', async () => {
