@@ -14,18 +14,36 @@ export function isOlder(a, b) {
 }
 
 /**
+ * A task's place in search results, as the API orders them: the name as search compares it
+ * (NFKC, lower case, trimmed), then the id.
+ * @param {Task} task
+ */
+export function searchOrderKey(task) {
+  return `${(task.name ?? '').normalize('NFKC').toLowerCase().trim()}#${task.task_id}`;
+}
+
+/**
+ * Whether task `a` sorts after task `b` in search results (ordered by name).
+ * @param {Task} a @param {Task} b
+ */
+export function isAfterByName(a, b) {
+  return searchOrderKey(a) > searchOrderKey(b);
+}
+
+/**
  * The shown list after a refresh of the first page. The first page is the truth for
  * every task as new as its last one; older tasks loaded with "Load more" are kept.
  * `olderKept` is false when none were kept, e.g. because so many tasks arrived that
  * the first page no longer touches the loaded ones (a gap the user can load again).
  * @param {Task[]} shown @param {Task[]} firstPage @param {boolean} firstPageHasMore
+ * @param {(a: Task, b: Task) => boolean} [sortsAfter] the list's order: newest first unless given
  * @returns {{ tasks: Task[], olderKept: boolean }}
  */
-export function mergeFirstPage(shown, firstPage, firstPageHasMore) {
+export function mergeFirstPage(shown, firstPage, firstPageHasMore, sortsAfter = isOlder) {
   const last = firstPage.at(-1);
   if (!firstPageHasMore || !last) return { tasks: firstPage, olderKept: false };
   const inFirstPage = new Set(firstPage.map((task) => task.task_id));
-  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && isOlder(task, last));
+  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && sortsAfter(task, last));
   const touches = shown.some((task) => inFirstPage.has(task.task_id));
   if (older.length === 0 || !touches) return { tasks: firstPage, olderKept: false };
   return { tasks: [...firstPage, ...older], olderKept: true };

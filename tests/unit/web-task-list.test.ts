@@ -4,8 +4,10 @@ import {
   appendPage,
   countByStatus,
   countsNote,
+  isAfterByName,
   isOlder,
   mergeFirstPage,
+  searchOrderKey,
   upsert,
   without,
 } from '../../web/task-list.js';
@@ -109,5 +111,31 @@ describe('countsNote', () => {
     expect(countsNote({ count: 20, status: 'RUNNING', more: true })).toBe(
       'Of the 20 loaded RUNNING tasks, more not loaded yet',
     );
+  });
+});
+
+describe('mergeFirstPage of search results', () => {
+  const named = (id: string, name: string): Task => ({
+    task_id: id,
+    status: 'SUCCESS',
+    name,
+    created_at: '2026-11-30T00:00:00.000Z',
+  });
+
+  it('keeps loaded results that sort after the first page by name, as the API orders them', () => {
+    const shown = [
+      named('1', 'alpha'),
+      named('2', 'Beta'),
+      named('3', 'gamma'),
+      named('4', 'Zeta'),
+    ];
+    const merged = mergeFirstPage(
+      shown,
+      [named('1', 'alpha'), named('2', 'Beta')],
+      true,
+      isAfterByName,
+    );
+    expect(ids(merged.tasks)).toEqual(['1', '2', '3', '4']);
+    expect(searchOrderKey(named('9', ' Ｂeta '))).toBe('beta#9');
   });
 });
