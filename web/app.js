@@ -4,20 +4,45 @@ import {
   cancelTask,
   createTask,
   deleteTask,
+  getTask,
+  getTotals,
   listTasks,
   useAuthorization,
 } from './api.js';
+import { answerOf, inBatches, summarize } from './bulk.js';
 import { backoff, cardClock, countdownText, pollInterval, REFRESH_MS } from './connection.js';
-import { firstPageQuery, statusFromSearch, urlWithStatus } from './filter.js';
+import { firstPageQuery, listQueryFromSearch, urlWithListQuery } from './filter.js';
 import { taskLabel } from './format.js';
 import { Pacer } from './pacer.js';
+import { LIST_HASH, routeOf, taskHref } from './route.js';
 import { openSession } from './session.js';
 import { isActive } from './statuses.js';
-import { appendPage, mergeFirstPage, upsert, without } from './task-list.js';
-import { renderCards, renderStatusControls, renderSummary, tickCards } from './view.js';
+import {
+  appendPage,
+  isAfterByName,
+  isOlder,
+  mergeFirstPage,
+  upsert,
+  without,
+} from './task-list.js';
+import * as taskPage from './task-page.js';
+import { readTotals, totalsDue } from './totals.js';
+import {
+  renderCards,
+  renderSelection,
+  renderStatusControls,
+  renderSummary,
+  tickCards,
+} from './view.js';
 
 const PAGE_SIZE = 20;
 const NOTICE_MS = 10_000;
+/** Totals come with a changed list, else at least this often: a change may be off the page. */
+const TOTALS_EVERY_MS = 5_000;
+/** A finished task changes no more, but may be deleted elsewhere. */
+const FINISHED_TASK_REFRESH_MS = 5_000;
+/** Bulk actions send this many requests at a time. */
+const BULK_PARALLEL = 4;
 /** Often enough that the retry countdown and running durations change on time. */
 const TICK_MS = 250;
 
@@ -40,11 +65,23 @@ const view = {
   sync: byId('sync'),
   summaryNote: byId('summary-note'),
   counts: byId('counts'),
+  main: byId('main'),
+  listOrder: byId('list-order'),
+  searchForm: /** @type {HTMLFormElement} */ (byId('search-form')),
+  search: /** @type {HTMLInputElement} */ (byId('search')),
+  selectAll: /** @type {HTMLInputElement} */ (byId('select-all')),
+  bulk: byId('bulk'),
+  bulkCount: byId('bulk-count'),
+  bulkCancel: /** @type {HTMLButtonElement} */ (byId('bulk-cancel')),
+  bulkDelete: /** @type {HTMLButtonElement} */ (byId('bulk-delete')),
+  bulkOutcome: byId('bulk-outcome'),
 };
 
 const state = {
   /** The server-side filter: '' or one status. */
   status: '',
+  /** The search text ('' for none); never together with a status. */
+  search: '',
   /** What is shown, newest first: the first page, then older pages loaded on request. */
   tasks: /** @type {any[]} */ ([]),
   loaded: false,
@@ -59,6 +96,34 @@ const state = {
   lastLiveAt: 0,
   /** A task is being created; another submit meanwhile is ignored. */
   creating: false,
+  /** Ids of the checked rows. */
+  selected: /** @type {Set<string>} */ (new Set()),
+  /** What the last bulk action did to each of its tasks. */
+  marks: /** @type {Map<string, { text: string, done: boolean }>} */ (new Map()),
+  bulkRunning: false,
+  rerunning: false,
+  /** Which page is shown: the list, or one task's page. */
+  page: /** @type {'list' | 'task'} */ ('list'),
+};
+
+/** True totals per status, fetched with list refreshes. */
+const totals = {
+  shown: /** @type {import('./totals.js').Totals | null} */ (null),
+  /** When they were last asked for, as a `performance.now()` time. */
+  askedAt: Number.NEGATIVE_INFINITY,
+  /** Something changed that the list may not show (e.g. a task of another status). */
+  stale: true,
+  inFlight: false,
+};
+
+/** The task page's task. */
+const detail = {
+  taskId: '',
+  task: /** @type {any} */ (null),
+  missing: false,
+  /** When it is due again, as a `performance.now()` time. */
+  refreshAt: 0,
+  inFlight: /** @type {AbortController | null} */ (null),
 };
 
 /* List requests: the first page (polled) and older pages, through one pacer. */
@@ -77,16 +142,27 @@ const lists = {
 };
 const listPacer = new Pacer(LIST_REQUEST_GAP_MS, nextListRequest);
 
-/** "Load more" goes first when asked for: the user is waiting for it. */
+/**
+ * The task page polls its task instead of the list. On the list, "Load more" goes first
+ * when asked for: the user is waiting for it.
+ */
 function nextListRequest() {
+  if (state.page === 'task')
+    return detail.missing ? null : { dueAt: detail.refreshAt, run: refreshTask };
   if (lists.moreWanted && state.next) return { dueAt: 0, run: loadMore };
   return { dueAt: lists.refreshAt, run: refresh };
 }
 
-/** Makes the first page due at `at` (a `performance.now()` time), or sooner if it already is. */
+/** Makes what the page shows due at `at` (a `performance.now()` time), or sooner if it already is. */
 function refreshBy(at) {
   lists.refreshAt = Math.min(lists.refreshAt, at);
+  detail.refreshAt = Math.min(detail.refreshAt, at);
   listPacer.wake();
+}
+
+/** When the shown page asks the API next, as a `performance.now()` time. */
+function nextAttemptAt() {
+  return state.page === 'task' ? detail.refreshAt : lists.refreshAt;
 }
 
 /** One list request for the first page; everything on screen is kept up to date from it. */
@@ -97,12 +173,13 @@ async function refresh() {
   lists.lastRefreshStart = startedAt;
   lists.refreshAt = Number.POSITIVE_INFINITY;
   try {
-    const page = await listTasks(firstPageQuery(state.status, PAGE_SIZE), {
+    const page = await listTasks(firstPageQuery(state.status, PAGE_SIZE, state.search), {
       etag: state.etag,
       signal: controller.signal,
     });
     if (page.changed) applyFirstPage(page);
     connected();
+    void refreshTotals(page.changed);
     lists.refreshAt = startedAt + pollInterval(document.hidden);
   } catch (error) {
     if (controller.signal.aborted) return;
@@ -114,8 +191,35 @@ async function refresh() {
   }
 }
 
+/**
+ * Asks for the totals when due; at most once per list refresh, and never while one is on its
+ * way. Without them (an older API, a failure) the last ones stay.
+ */
+async function refreshTotals(listChanged) {
+  const now = performance.now();
+  const due = totalsDue({
+    listChanged: listChanged || totals.stale,
+    lastAt: totals.askedAt,
+    now,
+    everyMs: TOTALS_EVERY_MS,
+  });
+  if (!due || totals.inFlight) return;
+  totals.inFlight = true;
+  totals.askedAt = now;
+  totals.stale = false;
+  try {
+    totals.shown = readTotals(await getTotals()) ?? totals.shown;
+    renderTotals();
+  } catch {
+    // The list says what is wrong with the connection; the totals keep their last values.
+  } finally {
+    totals.inFlight = false;
+  }
+}
+
 function applyFirstPage(page) {
-  const merged = mergeFirstPage(state.tasks, page.tasks, page.next !== null);
+  const order = state.search ? isAfterByName : isOlder;
+  const merged = mergeFirstPage(state.tasks, page.tasks, page.next !== null, order);
   state.tasks = merged.tasks;
   state.etag = page.etag;
   // While older tasks stay shown, `next` keeps pointing past the oldest of them.
@@ -147,9 +251,10 @@ function showConnection() {
   view.connection.hidden = !offline;
   view.sync.classList.toggle('offline', offline);
   view.tasks.classList.toggle('stale', offline);
+  taskPage.parts.detail.classList.toggle('stale', offline);
   const reason = offline ? `Reconnecting… ${state.failure}.` : '';
   if (view.connectionText.textContent !== reason) view.connectionText.textContent = reason;
-  const countdown = offline ? countdownText(lists.refreshAt - performance.now()) : '';
+  const countdown = offline ? countdownText(nextAttemptAt() - performance.now()) : '';
   if (view.countdown.textContent !== countdown) view.countdown.textContent = countdown;
 }
 
@@ -160,19 +265,41 @@ function tick() {
     lastLiveAt: state.lastLiveAt,
     now: Date.now(),
   });
-  tickCards(view.list, now);
+  if (state.page === 'task' && detail.task) taskPage.renderTask(detail.task, now);
+  else tickCards(view.list, now);
 }
 
 /**
- * Starts over for a new filter: the old list, ETag and cursor belong to another query.
- * The first page follows as soon as the pacer allows; quick changes share one request.
+ * Starts over for a new filter or search: the old list, ETag, cursor and selection belong
+ * to another query. The first page follows as soon as the pacer allows; quick changes
+ * share one request.
+ * @param {{ status: string, search: string }} query
  */
-function changeFilter(status) {
+function changeQuery({ status, search }) {
   lists.inFlight?.abort();
-  Object.assign(state, { status, tasks: [], loaded: false, etag: null, next: null });
-  history.replaceState(null, '', urlWithStatus(location.href, status));
+  Object.assign(state, { status, search, tasks: [], loaded: false, etag: null, next: null });
+  state.selected.clear();
+  state.marks.clear();
+  view.bulkOutcome.textContent = '';
+  view.filter.value = status;
+  if (view.search.value.trim() !== search) view.search.value = search;
+  history.replaceState(null, '', urlWithListQuery(location.href, { status, search }));
   render();
   refreshBy(0);
+}
+
+/** A click on a total: shows only that status, or all again if it already did. */
+function chooseTotal(status) {
+  const again = state.status === status && !state.search;
+  changeQuery({ status: again ? '' : status, search: '' });
+}
+
+/** @param {Event} event */
+function submitSearch(event) {
+  event.preventDefault();
+  const search = view.search.value.trim();
+  if (search === state.search) return;
+  changeQuery({ status: search ? '' : state.status, search });
 }
 
 /** A "Load more" click: asks for the next page once, however often it is clicked meanwhile. */
@@ -239,6 +366,7 @@ const actions = {
     try {
       const task = await cancelTask(taskId);
       state.tasks = upsert(state.tasks, task);
+      totals.stale = true;
       render();
     } catch (error) {
       showNotice(error);
@@ -255,7 +383,19 @@ const actions = {
       if (!(error instanceof ApiError && error.status === 404)) return showNotice(error);
     }
     state.tasks = without(state.tasks, taskId);
+    totals.stale = true;
     render();
+  },
+
+  rerun(taskId) {
+    const task = state.tasks.find((each) => each.task_id === taskId);
+    if (task) void rerun(task, showNotice);
+  },
+
+  select(taskId, selected) {
+    if (selected) state.selected.add(taskId);
+    else state.selected.delete(taskId);
+    renderBulk();
   },
 
   async copy(taskId, source, button) {
@@ -303,7 +443,7 @@ async function createFromForm(fields) {
       fail: fields.get('fail') === 'on',
     },
   });
-  if (!state.status || state.status === task.status) state.tasks = upsert(state.tasks, task);
+  showCreated(task);
   render();
   view.form.elements.namedItem('name').value = '';
 }
@@ -324,19 +464,251 @@ function render() {
     now: Date.now(),
   });
   renderCards(view.list, state.tasks, actions, { now, emptyFocus: view.heading });
-  renderSummary(view.counts, view.summaryNote, {
-    tasks: state.tasks,
-    status: state.status,
-    more: state.next !== null,
-  });
+  renderBulk();
+  renderTotals();
   view.loadMore.hidden = !state.next;
   if (!state.next) forgetMore();
   view.empty.hidden = state.tasks.length > 0;
+  view.listOrder.textContent = state.search
+    ? `matching “${state.search}”, by name`
+    : 'newest first';
   if (!state.loaded) view.empty.textContent = 'Loading tasks…';
+  else if (state.search) view.empty.textContent = `No task matches “${state.search}”.`;
   else view.empty.textContent = state.status ? `No ${state.status} tasks.` : 'No tasks yet.';
+  if (state.page !== 'list') return;
   const running = state.tasks.filter(isActive).length;
   document.title = running > 0 ? `Tasks (${running} active)` : 'Tasks';
 }
+
+/** Shows a task just created on the list, if the list's query would. */
+function showCreated(task) {
+  totals.stale = true;
+  if (state.search) return;
+  if (!state.status || state.status === task.status) state.tasks = upsert(state.tasks, task);
+}
+
+/**
+ * A new task with the same name, type and input as `task`; its page follows.
+ * @param {(error: unknown) => void} fail where an error is told
+ */
+async function rerun(task, fail) {
+  if (state.rerunning) return;
+  state.rerunning = true;
+  try {
+    const source = task.input === undefined ? await getTask(task.task_id) : task;
+    const created = await createTask({
+      ...(source.name ? { name: source.name } : {}),
+      type: source.type,
+      input: source.input,
+    });
+    showCreated(created);
+    location.hash = taskHref(created.task_id);
+  } catch (error) {
+    fail(error);
+  } finally {
+    state.rerunning = false;
+  }
+}
+
+/* Bulk actions on the checked rows. */
+
+const BULK_WORDS = {
+  cancel: { verb: 'Cancel', ask: (n) => `Cancel ${n} selected task${n === 1 ? '' : 's'}?` },
+  remove: {
+    verb: 'Delete',
+    ask: (n) =>
+      `Delete ${n} selected task${n === 1 ? '' : 's'}? Their work stops and they cannot be restored.`,
+  },
+};
+
+/**
+ * Cancels or deletes every checked task after one confirmation, then says what happened
+ * to each: in one line, and as a mark on each row that stays.
+ * @param {'cancel' | 'remove'} action
+ */
+async function runBulk(action) {
+  const ids = state.tasks.map((task) => task.task_id).filter((id) => state.selected.has(id));
+  if (state.bulkRunning || ids.length === 0) return;
+  if (!window.confirm(BULK_WORDS[action].ask(ids.length))) return;
+  state.bulkRunning = true;
+  state.marks.clear();
+  const button = action === 'cancel' ? view.bulkCancel : view.bulkDelete;
+  const label = button.textContent;
+  setBusy(button, true, 'Working…');
+  view.bulkOutcome.textContent = '';
+  const answers = await inBatches(ids, BULK_PARALLEL, async (taskId) => {
+    try {
+      if (action === 'cancel') return { taskId, status: 200, task: await cancelTask(taskId) };
+      await deleteTask(taskId);
+      return { taskId, status: 200, task: null };
+    } catch (error) {
+      return { taskId, status: error instanceof ApiError ? error.status : 0, task: null };
+    }
+  });
+  for (const answer of answers) {
+    const meaning = answerOf(action, answer.status);
+    if (answer.task) state.tasks = upsert(state.tasks, answer.task);
+    if (action === 'remove' && meaning.done) state.tasks = without(state.tasks, answer.taskId);
+    const text = meaning.words[0].toUpperCase() + meaning.words.slice(1);
+    state.marks.set(answer.taskId, { text, done: meaning.done });
+    if (meaning.done) state.selected.delete(answer.taskId);
+  }
+  const summary = summarize(action, answers);
+  view.bulkOutcome.textContent = `${BULK_WORDS[action].verb} selected: ${summary}.`;
+  state.bulkRunning = false;
+  setBusy(button, false, label);
+  totals.stale = true;
+  render();
+  refreshBy(performance.now());
+}
+
+function toggleAll() {
+  if (view.selectAll.checked) for (const task of state.tasks) state.selected.add(task.task_id);
+  else state.selected.clear();
+  renderBulk();
+}
+
+/** The checkboxes, the bulk toolbar and the select-all box, from the selection. */
+function renderBulk() {
+  const loaded = new Set(state.tasks.map((task) => task.task_id));
+  for (const id of state.selected) if (!loaded.has(id)) state.selected.delete(id);
+  for (const id of state.marks.keys()) if (!loaded.has(id)) state.marks.delete(id);
+  renderSelection(view.list, state.selected, state.marks);
+  const count = state.selected.size;
+  view.bulk.hidden = count === 0;
+  view.bulkCount.textContent = `${count} selected`;
+  view.selectAll.checked = count > 0 && count === loaded.size;
+  view.selectAll.indeterminate = count > 0 && count < loaded.size;
+  view.selectAll.disabled = loaded.size === 0;
+}
+
+function renderTotals() {
+  renderSummary(view.counts, view.summaryNote, { totals: totals.shown, status: state.status });
+}
+
+/* The task page, at #/tasks/<id>. */
+
+/** Shows the page the address asks for. */
+function applyRoute() {
+  const route = routeOf(location.hash);
+  if (route.page === 'task') showTaskPage(route.taskId);
+  else showList();
+}
+
+/** @param {string} taskId */
+function showTaskPage(taskId) {
+  if (state.page === 'task' && detail.taskId === taskId) return;
+  state.page = 'task';
+  lists.inFlight?.abort();
+  detail.inFlight?.abort();
+  Object.assign(detail, { taskId, task: null, missing: false, refreshAt: 0 });
+  view.main.hidden = true;
+  taskPage.parts.page.hidden = false;
+  taskPage.parts.notice.textContent = '';
+  taskPage.renderLoading(taskId);
+  document.title = 'Task · Tasks';
+  window.scrollTo(0, 0);
+  taskPage.parts.heading.focus();
+  listPacer.wake();
+}
+
+function showList() {
+  if (state.page === 'list') return;
+  const cameFrom = detail.taskId;
+  state.page = 'list';
+  detail.inFlight?.abort();
+  Object.assign(detail, { taskId: '', task: null, missing: false });
+  taskPage.parts.page.hidden = true;
+  view.main.hidden = false;
+  render();
+  // Not when the address names a place on the list (e.g. the form), which keeps its own.
+  if (location.hash === '' || location.hash === LIST_HASH) {
+    const link = view.list.querySelector(`[data-task-id="${CSS.escape(cameFrom)}"] a`);
+    (link ?? view.heading).focus();
+  }
+  refreshBy(0);
+}
+
+async function refreshTask() {
+  const controller = new AbortController();
+  detail.inFlight = controller;
+  const taskId = detail.taskId;
+  const startedAt = performance.now();
+  detail.refreshAt = Number.POSITIVE_INFINITY;
+  try {
+    const task = await getTask(taskId, { signal: controller.signal });
+    detail.task = task;
+    connected();
+    taskPage.renderTask(task, Date.now());
+    document.title = `${taskLabel(task)} · Tasks`;
+    const wait = isActive(task) ? pollInterval(document.hidden) : FINISHED_TASK_REFRESH_MS;
+    detail.refreshAt = startedAt + wait;
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    if (error instanceof ApiError && error.status === 404) return showMissing(taskId);
+    disconnected(error);
+    detail.refreshAt = performance.now() + backoff(state.failures);
+    showConnection();
+  } finally {
+    if (detail.inFlight === controller) detail.inFlight = null;
+  }
+}
+
+/** The task is not there (any more): the page says so and stops asking. */
+function showMissing(taskId) {
+  const hadFocus = taskPage.parts.page.contains(document.activeElement);
+  Object.assign(detail, { task: null, missing: true });
+  connected();
+  taskPage.renderMissing(taskId);
+  document.title = 'Task not found · Tasks';
+  if (hadFocus || document.activeElement === document.body) taskPage.parts.missingHeading.focus();
+}
+
+let pageNoticeTimer = 0;
+function showPageNotice(error) {
+  taskPage.parts.notice.textContent = error instanceof Error ? error.message : String(error);
+  clearTimeout(pageNoticeTimer);
+  pageNoticeTimer = setTimeout(() => {
+    taskPage.parts.notice.textContent = '';
+  }, NOTICE_MS);
+}
+
+const detailActions = {
+  async cancel() {
+    const task = detail.task;
+    if (!task) return;
+    try {
+      const cancelled = await cancelTask(task.task_id);
+      if (detail.taskId !== task.task_id) return;
+      detail.task = { ...cancelled, events: detail.task?.events ?? [] };
+      taskPage.renderTask(detail.task, Date.now());
+      state.tasks = state.tasks.map((each) => (each.task_id === task.task_id ? cancelled : each));
+      totals.stale = true;
+      refreshBy(performance.now());
+    } catch (error) {
+      showPageNotice(error);
+    }
+  },
+
+  async remove() {
+    const task = detail.task;
+    if (!task) return;
+    const label = task.name?.trim() ? `"${taskLabel(task)}"` : task.task_id;
+    if (!window.confirm(`Delete task ${label}? Its work stops and it cannot be restored.`)) return;
+    try {
+      await deleteTask(task.task_id);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) return showPageNotice(error);
+    }
+    state.tasks = without(state.tasks, task.task_id);
+    totals.stale = true;
+    location.hash = LIST_HASH;
+  },
+
+  rerun() {
+    if (detail.task) void rerun(detail.task, showPageNotice);
+  },
+};
 
 /**
  * Signs requests in when the API takes sign-in; false while nobody is signed in, when the
@@ -362,10 +734,24 @@ async function signIn() {
 
 async function start() {
   if (!(await signIn())) return;
-  renderStatusControls(view.filter, view.counts);
-  state.status = statusFromSearch(location.search);
+  renderStatusControls(view.filter, view.counts, chooseTotal);
+  Object.assign(state, listQueryFromSearch(location.search));
   view.filter.value = state.status;
-  view.filter.addEventListener('change', () => changeFilter(view.filter.value));
+  view.search.value = state.search;
+  view.filter.addEventListener('change', () =>
+    changeQuery({ status: view.filter.value, search: '' }),
+  );
+  view.searchForm.addEventListener('submit', submitSearch);
+  // The search box's own clear button (×) fires "search" with an empty value.
+  view.search.addEventListener('search', (event) => {
+    if (view.search.value.trim() === '') submitSearch(event);
+  });
+  view.selectAll.addEventListener('change', toggleAll);
+  view.bulkCancel.addEventListener('click', () => void runBulk('cancel'));
+  view.bulkDelete.addEventListener('click', () => void runBulk('remove'));
+  taskPage.parts.cancel.addEventListener('click', () => void detailActions.cancel());
+  taskPage.parts.remove.addEventListener('click', () => void detailActions.remove());
+  taskPage.parts.rerun.addEventListener('click', detailActions.rerun);
   view.form.addEventListener('submit', submitCreate);
   view.loadMore.addEventListener('click', askForMore);
   view.retryNow.addEventListener('click', () => refreshBy(0));
@@ -373,8 +759,10 @@ async function start() {
     if (!document.hidden && state.failures === 0) refreshBy(lists.lastRefreshStart + REFRESH_MS);
   });
   window.addEventListener('online', () => refreshBy(lists.lastRefreshStart + REFRESH_MS));
+  window.addEventListener('hashchange', applyRoute);
   setInterval(tick, TICK_MS);
   render();
+  applyRoute();
   listPacer.wake();
 }
 
