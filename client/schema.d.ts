@@ -7,7 +7,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List tasks, newest first */
+    /** List tasks, newest first, or search them by id or name prefix */
     get: operations['listTasks'];
     put?: never;
     /**
@@ -16,6 +16,47 @@ export interface paths {
      */
     post: operations['createTask'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tasks/totals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Count the caller's tasks per status
+     * @description Exact counts, kept with every status change. An operator (`tasks/admin`) gets every owner's tasks, or one owner's with `owner`.
+     */
+    get: operations['getTaskTotals'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tasks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a task with its timeline
+     * @description The task, as `/tasks/{id}/status` answers it, and `events`: its timeline, oldest first (the newest 50 entries are kept).
+     */
+    get: operations['getTask'];
+    put?: never;
+    post?: never;
+    /** Delete a task and stop its work */
+    delete: operations['deleteTask'];
     options?: never;
     head?: never;
     patch?: never;
@@ -51,23 +92,6 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/tasks/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Delete a task and stop its work */
-    delete: operations['deleteTask'];
     options?: never;
     head?: never;
     patch?: never;
@@ -112,6 +136,49 @@ export interface components {
       updated_at: string;
       started_at: string | null;
       finished_at: string | null;
+    };
+    TaskDetail: {
+      task_id: string;
+      /** @enum {string} */
+      status: 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'CANCELLED';
+      name: string | null;
+      type: string;
+      input: {
+        [key: string]: unknown;
+      };
+      progress: number;
+      result?: unknown;
+      error?: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      started_at: string | null;
+      finished_at: string | null;
+      events: {
+        /** Format: date-time */
+        at: string;
+        /** @enum {string} */
+        type:
+          | 'created'
+          | 'started'
+          | 'progress'
+          | 'cancel_requested'
+          | 'succeeded'
+          | 'failed'
+          | 'cancelled';
+        progress?: number;
+      }[];
+    };
+    TaskTotals: {
+      counts: {
+        PENDING: number;
+        RUNNING: number;
+        SUCCESS: number;
+        FAILURE: number;
+        CANCELLED: number;
+      };
+      total: number;
     };
     TaskResult: {
       task_id: string;
@@ -205,12 +272,15 @@ export interface operations {
   listTasks: {
     parameters: {
       query?: {
+        /** @description A task id (any case): that task, if the caller may see it; otherwise a case-insensitive name prefix, tasks ordered by name. Not combinable with `status` */
+        search?: string;
         /** @description Only tasks of this status */
         status?: 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'CANCELLED';
         /** @description Tasks per page, an integer from 1 to 100 */
         limit?: string;
         /** @description The next page's cursor, from the `Link` header of the previous page */
         cursor?: string;
+        /** @description Operators only (`tasks/admin`): one owner's tasks; ignored for anyone else */
         owner?: string;
       };
       header?: {
@@ -252,9 +322,12 @@ export interface operations {
             /** @enum {unknown} */
             code?:
               | 'invalid_request'
+              | 'invalid_search'
               | 'invalid_status'
               | 'invalid_limit'
               | 'invalid_cursor'
+              | 'invalid_owner'
+              | 'invalid_query'
               | 'bad_request'
               | 'missing_host'
               | 'bad_host';
@@ -477,6 +550,349 @@ export interface operations {
           'application/json': components['schemas']['Error'] & {
             /** @enum {unknown} */
             code?: 'start_failed' | 'service_unavailable' | 'timeout';
+          };
+        };
+      };
+    };
+  };
+  getTaskTotals: {
+    parameters: {
+      query?: {
+        /** @description Operators only (`tasks/admin`): one owner's tasks; ignored for anyone else */
+        owner?: string;
+      };
+      header?: {
+        /** @description The ETag the client holds: 304 if it is still current */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The number of tasks in each status, and in all */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'Cache-Control': components['headers']['CacheControl'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaskTotals'];
+        };
+      };
+      /** @description The totals are unchanged */
+      304: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid; `error` names the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?:
+              | 'invalid_request'
+              | 'invalid_owner'
+              | 'bad_request'
+              | 'missing_host'
+              | 'bad_host';
+          };
+        };
+      };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description A page of another origin sent the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description Local mode does not answer for this Host */
+      421: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'host_not_allowed';
+          };
+        };
+      };
+      /** @description A fault of the service */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+          };
+        };
+      };
+      /** @description The service or a service it depends on is unavailable; retry after Retry-After */
+      503: {
+        headers: {
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'service_unavailable' | 'timeout';
+          };
+        };
+      };
+    };
+  };
+  getTask: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The ETag the client holds: 304 if it is still current */
+        'If-None-Match'?: components['parameters']['IfNoneMatch'];
+      };
+      path: {
+        id: components['parameters']['TaskId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The task and its timeline */
+      200: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['RetryAfter'];
+          'Cache-Control': components['headers']['CacheControl'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TaskDetail'];
+        };
+      };
+      /** @description The task is as the client holds it */
+      304: {
+        headers: {
+          ETag: components['headers']['ETag'];
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid; `error` names the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'bad_request' | 'missing_host' | 'bad_host';
+          };
+        };
+      };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description A page of another origin sent the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description No such task */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'task_not_found';
+          };
+        };
+      };
+      /** @description Local mode does not answer for this Host */
+      421: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'host_not_allowed';
+          };
+        };
+      };
+      /** @description A fault of the service */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+          };
+        };
+      };
+      /** @description The service or a service it depends on is unavailable; retry after Retry-After */
+      503: {
+        headers: {
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'service_unavailable' | 'timeout';
+          };
+        };
+      };
+    };
+  };
+  deleteTask: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TaskId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeletedTask'];
+        };
+      };
+      /** @description The request is invalid; `error` names the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'bad_request' | 'missing_host' | 'bad_host';
+          };
+        };
+      };
+      /** @description With sign-in on: no valid access token (API Gateway answers it) */
+      401: {
+        headers: {
+          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description A page of another origin sent the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | (components['schemas']['Error'] & {
+                /** @enum {unknown} */
+                code?: 'cross_origin_refused';
+              })
+            | components['schemas']['GatewayRefusal'];
+        };
+      };
+      /** @description No such task */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'task_not_found';
+          };
+        };
+      };
+      /** @description Local mode does not answer for this Host */
+      421: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'host_not_allowed';
+          };
+        };
+      };
+      /** @description A fault of the service */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'internal_error';
+          };
+        };
+      };
+      /** @description The service or a service it depends on is unavailable; retry after Retry-After */
+      503: {
+        headers: {
+          'Retry-After': components['headers']['RetryAfter'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'] & {
+            /** @enum {unknown} */
+            code?: 'service_unavailable' | 'timeout';
           };
         };
       };
@@ -780,113 +1196,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaskResult'];
-        };
-      };
-      /** @description The request is invalid; `error` names the field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'bad_request' | 'missing_host' | 'bad_host';
-          };
-        };
-      };
-      /** @description With sign-in on: no valid access token (API Gateway answers it) */
-      401: {
-        headers: {
-          'WWW-Authenticate': components['headers']['WWWAuthenticate'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GatewayRefusal'];
-        };
-      };
-      /** @description A page of another origin sent the request */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json':
-            | (components['schemas']['Error'] & {
-                /** @enum {unknown} */
-                code?: 'cross_origin_refused';
-              })
-            | components['schemas']['GatewayRefusal'];
-        };
-      };
-      /** @description No such task */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'task_not_found';
-          };
-        };
-      };
-      /** @description Local mode does not answer for this Host */
-      421: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'host_not_allowed';
-          };
-        };
-      };
-      /** @description A fault of the service */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'internal_error';
-          };
-        };
-      };
-      /** @description The service or a service it depends on is unavailable; retry after Retry-After */
-      503: {
-        headers: {
-          'Retry-After': components['headers']['RetryAfter'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'] & {
-            /** @enum {unknown} */
-            code?: 'service_unavailable' | 'timeout';
-          };
-        };
-      };
-    };
-  };
-  deleteTask: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['TaskId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeletedTask'];
         };
       };
       /** @description The request is invalid; `error` names the field */

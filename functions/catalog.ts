@@ -51,7 +51,23 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/tasks',
     entry: 'functions/api/list-tasks.ts',
-    table: { items: ['BatchGetItem'], indexes: ['Query'] },
+    /** GetItem reads the task a search names by its id. */
+    table: { items: ['BatchGetItem', 'GetItem'], indexes: ['Query'] },
+  },
+  {
+    name: 'GetTaskTotals',
+    method: 'GET',
+    /** More specific than `/tasks/{id}`, so it wins in API Gateway as in local mode. */
+    path: '/tasks/totals',
+    entry: 'functions/api/get-task-totals.ts',
+    table: { items: ['BatchGetItem'] },
+  },
+  {
+    name: 'GetTask',
+    method: 'GET',
+    path: '/tasks/{id}',
+    entry: 'functions/api/get-task.ts',
+    table: { items: ['GetItem'] },
   },
   {
     name: 'GetTaskStatus',

@@ -5,9 +5,10 @@ import { json } from '../http/response.ts';
 
 /** The methods the route table serves on `path`; none when the path is unknown. */
 export function allowedMethods(path: string): string[] {
-  return ROUTES.filter((route) => matchPath(route.path, path) !== undefined).map(
+  const methods = ROUTES.filter((route) => matchPath(route.path, path) !== undefined).map(
     (route) => route.method,
   );
+  return [...new Set(methods)];
 }
 
 export const handler = httpHandler(async (event) => {

@@ -12,8 +12,10 @@ import {
   ErrorSchema,
   GatewayRefusalSchema,
   HealthSchema,
+  TaskDetailSchema,
   TaskResultSchema,
   TaskSchema,
+  TaskTotalsSchema,
 } from './response-schemas.ts';
 import {
   CancelTaskBody,
@@ -24,6 +26,7 @@ import {
   TASK_INPUTS,
   TaskIdPath,
   TaskStatusQuery,
+  TaskTotalsQuery,
 } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -104,6 +107,9 @@ function queryParameters(schema: v.GenericSchema): Json[] {
 }
 
 const QUERY_DESCRIPTIONS: Record<string, string> = {
+  search:
+    'A task id (any case): that task, if the caller may see it; otherwise a case-insensitive name prefix, tasks ordered by name. Not combinable with `status`',
+  owner: "Operators only (`tasks/admin`): one owner's tasks; ignored for anyone else",
   status: 'Only tasks of this status',
   limit: 'Tasks per page, an integer from 1 to 100',
   cursor: "The next page's cursor, from the `Link` header of the previous page",
@@ -156,7 +162,7 @@ const OPERATIONS: Record<string, Json> = {
     },
   },
   ListTasks: {
-    summary: 'List tasks, newest first',
+    summary: 'List tasks, newest first, or search them by id or name prefix',
     parameters: [...describedQuery(ListTasksQuery), ref('parameters', 'IfNoneMatch')],
     responses: {
       200: {
@@ -170,8 +176,53 @@ const OPERATIONS: Record<string, Json> = {
       },
       304: { description: 'The page is unchanged', headers: { ETag: ref('headers', 'ETag') } },
       ...errorResponses({
-        400: ['invalid_request', 'invalid_status', 'invalid_limit', 'invalid_cursor'],
+        400: [
+          'invalid_request',
+          'invalid_search',
+          'invalid_status',
+          'invalid_limit',
+          'invalid_cursor',
+          'invalid_owner',
+          'invalid_query',
+        ],
       }),
+    },
+  },
+  GetTaskTotals: {
+    summary: "Count the caller's tasks per status",
+    description:
+      "Exact counts, kept with every status change. An operator (`tasks/admin`) gets every owner's tasks, or one owner's with `owner`.",
+    parameters: [...describedQuery(TaskTotalsQuery), ref('parameters', 'IfNoneMatch')],
+    responses: {
+      200: {
+        description: 'The number of tasks in each status, and in all',
+        headers: { ETag: ref('headers', 'ETag'), 'Cache-Control': ref('headers', 'CacheControl') },
+        content: json(ref('schemas', 'TaskTotals')),
+      },
+      304: { description: 'The totals are unchanged', headers: { ETag: ref('headers', 'ETag') } },
+      ...errorResponses({ 400: ['invalid_request', 'invalid_owner'] }),
+    },
+  },
+  GetTask: {
+    summary: 'Get a task with its timeline',
+    description:
+      'The task, as `/tasks/{id}/status` answers it, and `events`: its timeline, oldest first (the newest 50 entries are kept).',
+    parameters: [ref('parameters', 'TaskId'), ref('parameters', 'IfNoneMatch')],
+    responses: {
+      200: {
+        description: 'The task and its timeline',
+        headers: {
+          ETag: ref('headers', 'ETag'),
+          'Retry-After': ref('headers', 'RetryAfter'),
+          'Cache-Control': ref('headers', 'CacheControl'),
+        },
+        content: json(ref('schemas', 'TaskDetail')),
+      },
+      304: {
+        description: 'The task is as the client holds it',
+        headers: { ETag: ref('headers', 'ETag'), 'Retry-After': ref('headers', 'RetryAfter') },
+      },
+      ...errorResponses({ 404: ['task_not_found'] }),
     },
   },
   GetTaskStatus: {
@@ -293,6 +344,8 @@ export function openApiDocument(): Json {
       },
       schemas: {
         Task: jsonSchema(TaskSchema),
+        TaskDetail: jsonSchema(TaskDetailSchema),
+        TaskTotals: jsonSchema(TaskTotalsSchema),
         TaskResult: jsonSchema(TaskResultSchema),
         DeletedTask: jsonSchema(DeletedTaskSchema),
         Health: jsonSchema(HealthSchema),

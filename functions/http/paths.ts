@@ -22,3 +22,18 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   }
   return params;
 }
+
+/**
+ * How API Gateway ranks routes that match the same request: a route with no path
+ * variable (a full match) before one with path variables, so `GET /tasks/totals` is not
+ * `GET /tasks/{id}` with id "totals"
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html,
+ * "Routing API requests"). Among routes with variables, fewer variables first.
+ */
+export function byMatchPriority(a: { path: string }, b: { path: string }): number {
+  return variablesIn(a.path) - variablesIn(b.path);
+}
+
+function variablesIn(pattern: string): number {
+  return pattern.split('/').filter((segment) => segment.startsWith('{')).length;
+}

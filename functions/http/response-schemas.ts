@@ -4,7 +4,7 @@
  * every answer they receive against the document, so these cannot drift from the code.
  */
 import * as v from 'valibot';
-import { STATUSES } from '../tasks/model.ts';
+import { STATUSES, type TaskStatus } from '../tasks/model.ts';
 
 const timestamp = v.pipe(v.string(), v.isoTimestamp());
 
@@ -21,6 +21,40 @@ export const TaskSchema = v.object({
   updated_at: timestamp,
   started_at: v.nullable(timestamp),
   finished_at: v.nullable(timestamp),
+});
+
+/** One entry of a task's timeline; `progress` (the milestone reached) only on `progress` entries. */
+export const TaskEventSchema = v.object({
+  at: timestamp,
+  type: v.picklist([
+    'created',
+    'started',
+    'progress',
+    'cancel_requested',
+    'succeeded',
+    'failed',
+    'cancelled',
+  ]),
+  progress: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(100))),
+});
+
+/** `GET /tasks/{id}`: the task and its timeline, oldest entry first (the newest 50 kept). */
+export const TaskDetailSchema = v.object({
+  ...TaskSchema.entries,
+  events: v.array(TaskEventSchema),
+});
+
+const count = v.pipe(v.number(), v.integer());
+
+/** `GET /tasks/totals`: the caller's tasks per status (every status present) and their sum. */
+export const TaskTotalsSchema = v.object({
+  counts: v.object(
+    Object.fromEntries(STATUSES.map((status) => [status, count])) as Record<
+      TaskStatus,
+      typeof count
+    >,
+  ),
+  total: count,
 });
 
 /** `GET /tasks/{id}/result`: `result` once SUCCESS, `error` once FAILURE or CANCELLED, else `progress`. */

@@ -22,6 +22,8 @@ const NAME = `must be a string of at most ${MAX_NAME_LENGTH} characters`;
 const LIMIT = `must be an integer from 1 to ${MAX_LIMIT}`;
 const STATUS = `must be one of ${STATUSES.join(', ')}`;
 const OWNER = 'must be an owner id (1 to 128 visible ASCII characters)';
+const SEARCH = `must be a task id or the start of a name, at most ${MAX_NAME_LENGTH} characters`;
+const OWNER_FILTER = v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, OWNER)));
 
 /** Each task type's input, by type name; a new type brings its own. */
 export const TASK_INPUTS = INPUT_SCHEMAS;
@@ -73,16 +75,24 @@ function integerFromOneTo(max: number, message: string) {
   );
 }
 
-/** `GET /tasks` query parameters; an empty one counts as absent. */
+/**
+ * `GET /tasks` query parameters; an empty one counts as absent. `search` is an exact task
+ * id or a case-insensitive name prefix, and cannot be combined with `status`.
+ */
 export const ListTasksQuery = jsonObject({
+  search: v.optional(v.pipe(v.string(SEARCH), v.regex(WELL_FORMED_NAME, SEARCH))),
   status: v.optional(v.picklist(STATUSES, STATUS)),
   limit: v.optional(integerFromOneTo(MAX_LIMIT, LIMIT), String(MAX_LIMIT)),
   /** Opaque; the store checks it against the index it resumes. */
   cursor: v.optional(v.pipe(v.string(), v.maxLength(2048, 'is not a cursor this service gave'))),
   /** An operator's filter: one owner's tasks only; ignored for anyone else. */
-  owner: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, OWNER))),
+  owner: OWNER_FILTER,
 });
 export type ListTasksRequest = v.InferOutput<typeof ListTasksQuery>;
+
+/** `GET /tasks/totals` query parameters: an operator's owner filter, as the list's. */
+export const TaskTotalsQuery = jsonObject({ owner: OWNER_FILTER });
+export type TaskTotalsRequest = v.InferOutput<typeof TaskTotalsQuery>;
 
 /** The `{id}` of a task's path: ULIDs, UUIDs, and nothing that could not be one of ours. */
 export const TaskIdPath = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
@@ -92,11 +102,13 @@ export const ERROR_CODES = {
   create: { type: 'unknown_type' },
   cancel: { status: 'invalid_status' },
   list: {
+    search: 'invalid_search',
     status: 'invalid_status',
     limit: 'invalid_limit',
     cursor: 'invalid_cursor',
     owner: 'invalid_owner',
   },
+  totals: { owner: 'invalid_owner' },
   status: { wait: 'invalid_wait' },
 } as const;
 

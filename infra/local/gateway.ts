@@ -13,7 +13,7 @@ import type {
 } from 'aws-lambda';
 import { handler as notFound } from '../../functions/api/not-found.ts';
 import { API_TIMEOUT_SECONDS, DEFAULT_ROUTE, type Route } from '../../functions/catalog.ts';
-import { matchPath } from '../../functions/http/paths.ts';
+import { byMatchPriority, matchPath } from '../../functions/http/paths.ts';
 import { BROWSER_SECURITY_HEADERS } from '../security-headers-values.ts';
 import { toEvent } from './http-event.ts';
 import type { JwtAuthorizer } from './jwt-authorizer.ts';
@@ -167,7 +167,8 @@ async function serve(
   }
   const matches = options.routes
     .map((entry) => ({ ...entry, params: matchPath(entry.route.path, url.pathname) }))
-    .filter((entry) => entry.params !== undefined);
+    .filter((entry) => entry.params !== undefined)
+    .sort((a, b) => byMatchPriority(a.route, b.route));
   const match = matches.find((entry) => entry.route.method === method);
   const isFile =
     !match &&

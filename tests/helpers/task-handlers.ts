@@ -1,8 +1,10 @@
 import { makeHandler as makeCancelTask } from '../../functions/api/cancel-task.ts';
 import { makeHandler as makeCreateTask } from '../../functions/api/create-task.ts';
 import { makeHandler as makeDeleteTask } from '../../functions/api/delete-task.ts';
+import { makeHandler as makeGetTask } from '../../functions/api/get-task.ts';
 import { makeHandler as makeGetResult } from '../../functions/api/get-task-result.ts';
 import { makeHandler as makeGetStatus } from '../../functions/api/get-task-status.ts';
+import { makeHandler as makeGetTotals } from '../../functions/api/get-task-totals.ts';
 import { makeHandler as makeHealth } from '../../functions/api/health.ts';
 import { makeHandler as makeListTasks } from '../../functions/api/list-tasks.ts';
 import type { Clock } from '../../functions/clock.ts';
@@ -16,6 +18,8 @@ export function mockedTaskHandlers(clock: Clock) {
     status: makeGetStatus({ table }),
     cancel: makeCancelTask({ table, workflow, clock }),
     result: makeGetResult({ table }),
+    get: makeGetTask({ table, clock }),
+    totals: makeGetTotals({ table }),
     delete: makeDeleteTask({ table, workflow }),
     health: makeHealth({ table }),
   };

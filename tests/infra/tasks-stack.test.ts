@@ -104,7 +104,7 @@ const dynamodbGrants = (name: string) =>
   );
 
 describe('HTTP API', () => {
-  it('serves exactly the seven routes of the route table, and $default for the rest', () => {
+  it('serves exactly the nine routes of the route table, and $default for the rest', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (route) => route.Properties.RouteKey,
     );
@@ -112,6 +112,8 @@ describe('HTTP API', () => {
       [
         'POST /tasks',
         'GET /tasks',
+        'GET /tasks/totals',
+        'GET /tasks/{id}',
         'GET /tasks/{id}/status',
         'PATCH /tasks/{id}/status',
         'GET /tasks/{id}/result',

@@ -40,6 +40,9 @@ const routes = [
   { route: route('POST', '/tasks'), handler: echo },
   { route: route('GET', '/tasks'), handler: echo },
   { route: route('PATCH', '/tasks/{id}/status'), handler: echo },
+  // Listed before the route it must lose to: the order of the table decides nothing.
+  { route: route('GET', '/tasks/{id}'), handler: echo },
+  { route: route('GET', '/tasks/totals'), handler: echo },
 ];
 
 const webDir = mkdtempSync(join(tmpdir(), 'gateway-web-'));
@@ -148,6 +151,25 @@ const json = { 'content-type': 'application/json' };
 const withPort = (text: string) => text.replace('PORT', String(port));
 const listTasksAtHost = (host: string) =>
   send('GET', '/tasks', { headers: { host: withPort(host) } });
+
+describe('route selection, as API Gateway makes it', () => {
+  it('sends /tasks/totals to its own route, not to /tasks/{id}', async () => {
+    const answer = await send('GET', '/tasks/totals');
+    expect(answer.status).toBe(200);
+    expect(received.map((event) => [event.routeKey, event.pathParameters])).toEqual([
+      ['GET /tasks/totals', undefined],
+    ]);
+  });
+
+  it('still sends any other segment to /tasks/{id}', async () => {
+    await send('GET', '/tasks/TOTALS');
+    await send('GET', '/tasks/01JDZ0N5Q8W4X3M2V7K9T6R1BC');
+    expect(received.map((event) => [event.routeKey, event.pathParameters?.id])).toEqual([
+      ['GET /tasks/{id}', 'TOTALS'],
+      ['GET /tasks/{id}', '01JDZ0N5Q8W4X3M2V7K9T6R1BC'],
+    ]);
+  });
+});
 
 describe('request bodies', () => {
   it('refuses a text/plain body with 415 before any handler runs', async () => {

@@ -8,12 +8,14 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ANONYMOUS_CLAIMS as ANONYMOUS } from '../../functions/http/caller.ts';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
 import { encodePageCursor } from '../../functions/tasks/page-cursor.ts';
-import { db, resetAwsMocks, sfn } from '../helpers/aws-mocks.ts';
+import { createTask as storeTask, transitionTask } from '../../functions/tasks/store.ts';
+import { db, resetAwsMocks, sfn, table } from '../helpers/aws-mocks.ts';
 import { context, httpEvent } from '../helpers/events.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
-import { scriptStore } from '../helpers/scripted-store.ts';
+import { scriptStore, storedItem as storedItemOf } from '../helpers/scripted-store.ts';
 import { mockedTaskHandlers } from '../helpers/task-handlers.ts';
 
 const clock = fakeClock();
@@ -24,6 +26,8 @@ const {
   cancel: cancelTask,
   result: getResult,
   delete: deleteTask,
+  get: getTask,
+  totals: getTotals,
   health,
 } = mockedTaskHandlers(clock);
 
@@ -294,6 +298,199 @@ describe('GET /tasks', () => {
   });
 });
 
+const user = (sub: string) => ({ sub, client_id: sub, scope: 'tasks/read tasks/write' });
+const OPERATOR = { sub: 'ops', client_id: 'ops', scope: 'tasks/admin' };
+const namesOf = (response: { body?: string }) => body(response).map((t: Task) => t.name);
+const cursorOf = (link = '') => decodeURIComponent(/cursor=([^&>]+)>/.exec(link)?.[1] ?? '');
+
+describe('GET /tasks?search=', () => {
+  const named = (n: number, name: string) => stored({ task_id: idOf(n), name });
+
+  it('answers the task whose id it is given, in any case, with one GetItem and no query', async () => {
+    scriptStore(db, [named(1, 'alpha'), named(2, 'beta')]);
+    const response = await listTasks(
+      httpEvent({ query: { search: idOf(2).toLowerCase() } }),
+      context,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(body(response).map((t: Task) => t.task_id)).toEqual([idOf(2)]);
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ task_id: idOf(2) });
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(db.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it("does not answer another owner's task by its id", async () => {
+    scriptStore(db, [named(1, 'alpha')], 'alice');
+    const bob = await listTasks(
+      httpEvent({ query: { search: idOf(1) }, claims: user('bob') }),
+      context,
+    );
+    expect(bob.statusCode).toBe(200);
+    expect(body(bob)).toEqual([]);
+    const alice = await listTasks(
+      httpEvent({ query: { search: idOf(1) }, claims: user('alice') }),
+      context,
+    );
+    expect(body(alice).map((t: Task) => t.task_id)).toEqual([idOf(1)]);
+  });
+
+  it('finds names by prefix whatever their case, ordered by name, from the name index', async () => {
+    scriptStore(db, [
+      named(1, 'Report b'),
+      named(2, 'other'),
+      named(3, 'report A'),
+      named(4, 'REPORTING'),
+    ]);
+    const response = await listTasks(httpEvent({ query: { search: 'rEpOrT' } }), context);
+    expect(namesOf(response)).toEqual(['report A', 'Report b', 'REPORTING']);
+    const query = db.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(query).toMatchObject({ IndexName: 'by-owner-name', ScanIndexForward: true });
+    expect(query?.ExpressionAttributeValues).toMatchObject({
+      ':pk': 'anonymous',
+      ':from': 'report',
+    });
+    expect(db.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it('pages a search like the list, keeping the search in the next link', async () => {
+    scriptStore(db, [...[1, 2, 3, 4, 5].map((n) => named(n, `batch ${n}`)), named(6, 'unrelated')]);
+    const pages: string[][] = [];
+    let query: Record<string, string> = { search: 'Batch', limit: '2' };
+    for (;;) {
+      const response = await listTasks(httpEvent({ query }), context);
+      expect(response.statusCode).toBe(200);
+      pages.push(namesOf(response));
+      const link = response.headers.link;
+      if (!link) break;
+      expect(link).toMatch(/^<\/tasks\?search=Batch&limit=2&cursor=[\w-]+>; rel="next"$/);
+      query = { search: 'Batch', limit: '2', cursor: cursorOf(link) };
+    }
+    expect(pages).toEqual([['batch 1', 'batch 2'], ['batch 3', 'batch 4'], ['batch 5']]);
+  });
+
+  it('lets an operator search one owner or every owner', async () => {
+    const memory = scriptStore(db, [named(1, 'shared')], 'alice');
+    const bobs = storedItemOf(named(2, 'shared'), 'bob');
+    memory.items.set(idOf(2), bobs);
+    const everyone = await listTasks(
+      httpEvent({ query: { search: 'sha' }, claims: OPERATOR }),
+      context,
+    );
+    expect(body(everyone).map((t: Task) => t.task_id)).toEqual([idOf(1), idOf(2)]);
+    const bobOnly = await listTasks(
+      httpEvent({ query: { search: 'sha', owner: 'bob' }, claims: OPERATOR }),
+      context,
+    );
+    expect(body(bobOnly).map((t: Task) => t.task_id)).toEqual([idOf(2)]);
+    const notBobsId = await listTasks(
+      httpEvent({ query: { search: idOf(1), owner: 'bob' }, claims: OPERATOR }),
+      context,
+    );
+    expect(body(notBobsId)).toEqual([]);
+  });
+
+  it('lists as if there were no search when it is blank', async () => {
+    scriptStore(db, [named(1, 'a'), named(2, 'b')]);
+    const response = await listTasks(
+      httpEvent({ query: { search: '   ', status: 'PENDING', limit: '1' } }),
+      context,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(body(response).map((t: Task) => t.task_id)).toEqual([idOf(2)]);
+    expect(response.headers.link).toMatch(/^<\/tasks\?status=PENDING&limit=1&cursor=/);
+  });
+
+  it.each([
+    [{ search: 'report', status: 'RUNNING' }, 'invalid_query'],
+    [{ search: idOf(1), status: 'RUNNING' }, 'invalid_query'],
+    [{ search: 'x'.repeat(201) }, 'invalid_search'],
+    [{ search: '\ud800' }, 'invalid_search'],
+    [{ search: 'report', cursor: encodePageCursor({ owner: 'anonymous' }, ID) }, 'invalid_cursor'],
+  ])('answers 400 to %o without reading the table', async (query, code) => {
+    scriptStore(db, [stored()]);
+    const response = await listTasks(httpEvent({ query }), context);
+    expect(response.statusCode).toBe(400);
+    expect(body(response)).toEqual({ error: expect.any(String), code });
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(db.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('accepts a search of exactly 200 characters', async () => {
+    scriptStore(db, [stored()]);
+    const response = await listTasks(httpEvent({ query: { search: 'é'.repeat(200) } }), context);
+    expect(response.statusCode).toBe(200);
+  });
+});
+
+describe('GET /tasks/totals', () => {
+  const totalsOf = async (claims: Record<string, string>, query?: Record<string, string>) => {
+    const response = await getTotals(
+      httpEvent({ path: '/tasks/totals', claims, ...(query && { query }) }),
+      context,
+    );
+    expect(response.statusCode).toBe(200);
+    return body(response);
+  };
+  const zero = { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILURE: 0, CANCELLED: 0 };
+
+  it('counts every status, zero included, and their sum', async () => {
+    scriptStore(db, []);
+    expect(await totalsOf(ANONYMOUS)).toEqual({ counts: zero, total: 0 });
+    expect(db.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(db.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(db.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it('follows creates and every status change exactly', async () => {
+    scriptStore(db, []);
+    const now = clock.now();
+    const alice = { owner: 'alice' };
+    for (const n of [1, 2, 3, 4]) await storeTask(table, stored({ task_id: idOf(n) }), alice);
+    await transitionTask(table, idOf(1), 'start', { started_at: now.toISOString() }, now, alice);
+    await transitionTask(table, idOf(2), 'start', {}, now, alice);
+    await transitionTask(table, idOf(2), 'succeed', { progress: 100 }, now, alice);
+    await transitionTask(table, idOf(3), 'cancel', {}, now, alice);
+    expect(await totalsOf(user('alice'))).toEqual({
+      counts: { PENDING: 1, RUNNING: 1, SUCCESS: 1, FAILURE: 0, CANCELLED: 1 },
+      total: 4,
+    });
+  });
+
+  it("gives a user their own totals and an operator every owner's, or one owner's", async () => {
+    scriptStore(db, []);
+    await storeTask(table, stored({ task_id: idOf(1) }), { owner: 'alice' });
+    await storeTask(table, stored({ task_id: idOf(2) }), { owner: 'alice' });
+    await storeTask(table, stored({ task_id: idOf(3) }), { owner: 'bob' });
+    expect((await totalsOf(user('alice'))).total).toBe(2);
+    expect((await totalsOf(user('bob'))).total).toBe(1);
+    // Anyone else's owner filter is ignored: they still get their own.
+    expect((await totalsOf(user('bob'), { owner: 'alice' })).total).toBe(1);
+    expect(await totalsOf(OPERATOR)).toEqual({ counts: { ...zero, PENDING: 3 }, total: 3 });
+    expect((await totalsOf(OPERATOR, { owner: 'alice' })).total).toBe(2);
+  });
+
+  it.each([
+    [{ owner: 'has space' }, 'invalid_owner'],
+    [{ status: 'RUNNING' }, 'invalid_request'],
+  ])('answers 400 to %o', async (query, code) => {
+    const response = await getTotals(httpEvent({ path: '/tasks/totals', query }), context);
+    expect(response.statusCode).toBe(400);
+    expect(body(response).code).toBe(code);
+  });
+
+  it('answers 304 while the totals are unchanged', async () => {
+    scriptStore(db, []);
+    const first = await getTotals(httpEvent({ path: '/tasks/totals' }), context);
+    const headers = { 'if-none-match': first.headers.etag ?? '' };
+    const again = await getTotals(httpEvent({ path: '/tasks/totals', headers }), context);
+    expect(again.statusCode).toBe(304);
+    await storeTask(table, stored());
+    const changed = await getTotals(httpEvent({ path: '/tasks/totals', headers }), context);
+    expect(changed.statusCode).toBe(200);
+    expect(body(changed).total).toBe(1);
+  });
+});
+
 describe('GET /tasks/{id}/status', () => {
   it('returns the task without internal attributes', async () => {
     db.on(GetCommand).resolves({ Item: { ...stored(), kind: 'task', expires_at: 1 } });
@@ -438,6 +635,72 @@ describe('PATCH /tasks/{id}/status', () => {
     );
     expect(response.statusCode).toBe(400);
     expect(body(response).code).toBe(code);
+    expect(db.calls()).toHaveLength(0);
+  });
+});
+
+describe('GET /tasks/{id}', () => {
+  const detail = (claims: Record<string, string> = ANONYMOUS, id = ID) =>
+    getTask(httpEvent({ path: `/tasks/${id}`, id, claims }), context);
+
+  it('answers the task as its status route does, with its timeline oldest first', async () => {
+    scriptStore(db, []);
+    const access = { owner: 'alice' };
+    await storeTask(table, stored({ created_at: '2026-01-01T00:00:00.000Z' }), access);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    await transitionTask(table, ID, 'start', { started_at: at(1).toISOString() }, at(1), access);
+    await transitionTask(table, ID, 'progress', { progress: 30 }, at(2), access);
+    await transitionTask(table, ID, 'progress', { progress: 55 }, at(3), access);
+    await transitionTask(table, ID, 'cancel', {}, at(4), access);
+    const response = await detail(user('alice'));
+    expect(response.statusCode).toBe(200);
+    const status = await getStatus(
+      httpEvent({ path: `/tasks/${ID}/status`, id: ID, claims: user('alice') }),
+      context,
+    );
+    const { events, ...task } = body(response);
+    expect(task).toEqual(body(status));
+    expect(events).toEqual([
+      { at: '2026-01-01T00:00:00.000Z', type: 'created' },
+      { at: at(1).toISOString(), type: 'started' },
+      { at: at(2).toISOString(), type: 'progress', progress: 25 },
+      { at: at(3).toISOString(), type: 'progress', progress: 50 },
+      { at: at(4).toISOString(), type: 'cancelled' },
+    ]);
+    expect(db.commandCalls(GetCommand).length).toBeGreaterThan(0);
+  });
+
+  it('carries an ETag and Retry-After while the task is unfinished', async () => {
+    scriptStore(db, [stored()]);
+    const response = await detail();
+    expect(response.headers.etag).toMatch(/^".+"$/);
+    expect(response.headers['retry-after']).toBe('1');
+    const again = await getTask(
+      httpEvent({
+        path: `/tasks/${ID}`,
+        id: ID,
+        headers: { 'if-none-match': response.headers.etag ?? '' },
+      }),
+      context,
+    );
+    expect(again.statusCode).toBe(304);
+  });
+
+  it("answers 404, as for a missing task, to another owner's task", async () => {
+    scriptStore(db, [stored()], 'alice');
+    const response = await detail(user('bob'));
+    expect(response.statusCode).toBe(404);
+    expect(body(response)).toEqual({ error: `Task ${ID} not found`, code: 'task_not_found' });
+    expect((await detail(OPERATOR)).statusCode).toBe(200);
+  });
+
+  it('answers 404 to an unknown id, and to one that cannot exist without asking the table', async () => {
+    scriptStore(db, []);
+    expect(body(await detail(ANONYMOUS, idOf(9))).code).toBe('task_not_found');
+    db.resetHistory();
+    const invalid = await detail(ANONYMOUS, 'no/such id');
+    expect(invalid.statusCode).toBe(404);
+    expect(body(invalid).code).toBe('task_not_found');
     expect(db.calls()).toHaveLength(0);
   });
 });

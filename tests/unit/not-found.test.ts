@@ -27,7 +27,8 @@ describe('the default route', () => {
 
   it('lists the methods of the route table for each kind of path', () => {
     expect(allowedMethods('/tasks')).toEqual(['POST', 'GET']);
-    expect(allowedMethods('/tasks/01JTASK')).toEqual(['DELETE']);
+    expect(allowedMethods('/tasks/01JTASK')).toEqual(['GET', 'DELETE']);
+    expect(allowedMethods('/tasks/totals')).toEqual(['GET', 'DELETE']);
     expect(allowedMethods('/health')).toEqual(['GET']);
   });
 

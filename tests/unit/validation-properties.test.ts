@@ -103,9 +103,19 @@ const withBody = (event: APIGatewayProxyEventV2, body: string | Uint8Array) =>
 const anyBody = fc.oneof(bodyText, fc.uint8Array({ maxLength: 64 }));
 const anyId = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('T1', ''));
 const anyQuery = fc
-  .array(fc.tuple(fc.oneof(trickyKey, fc.constantFrom('limit', 'cursor')), fc.string()), {
-    maxLength: 5,
-  })
+  .array(
+    fc.tuple(
+      fc.oneof(trickyKey, fc.constantFrom('limit', 'cursor', 'search', 'owner')),
+      fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'binary' }),
+        fc.constantFrom('01JDZ0N5Q8W4X3M2V7K9T6R1BC'),
+      ),
+    ),
+    {
+      maxLength: 5,
+    },
+  )
   .map((entries) => Object.fromEntries(entries));
 
 describe('nothing a client sends produces a 5xx', () => {
@@ -138,13 +148,27 @@ describe('nothing a client sends produces a 5xx', () => {
     );
   });
 
-  it.each(['status', 'result', 'delete'] as const)('%s of /tasks/{id}, any id', async (name) => {
+  it('GET /tasks/totals, any query', async () => {
     await fc.assert(
-      fc.asyncProperty(anyId, async (id) => {
-        expectClientSafe(await handlers[name](httpEvent({ id }), context));
+      fc.asyncProperty(anyQuery, async (query) => {
+        expectClientSafe(
+          await handlers.totals(httpEvent({ path: '/tasks/totals', query }), context),
+        );
       }),
+      RUNS,
     );
   });
+
+  it.each(['status', 'result', 'delete', 'get'] as const)(
+    '%s of /tasks/{id}, any id',
+    async (name) => {
+      await fc.assert(
+        fc.asyncProperty(anyId, async (id) => {
+          expectClientSafe(await handlers[name](httpEvent({ id }), context));
+        }),
+      );
+    },
+  );
 
   it('answers 400 naming the field for any object with a key it does not know', async () => {
     const unknownKey = trickyKey.filter((key) => !['name', 'type', 'input'].includes(key));

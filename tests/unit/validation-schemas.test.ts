@@ -100,7 +100,7 @@ describe('request schemas', () => {
     ]);
     expect(fail({ toString: '1' })).toEqual([
       'invalid_request',
-      'Unknown query parameter "toString"; allowed: status, limit, cursor, owner',
+      'Unknown query parameter "toString"; allowed: search, status, limit, cursor, owner',
     ]);
   });
 });
