@@ -237,7 +237,8 @@ export function renderStatusControls(filter, counts, choose) {
       const button = element('button', 'total');
       button.type = 'button';
       button.setAttribute('aria-pressed', 'false');
-      button.append(element('span', 'label', words.label), element('span', 'count', '–'));
+      // The space keeps the accessible name "Success 31", not "Success31".
+      button.append(element('span', 'label', words.label), ' ', element('span', 'count', '–'));
       button.addEventListener('click', () => choose(status));
       const bar = element('progress');
       bar.max = 1;
