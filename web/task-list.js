@@ -1,7 +1,5 @@
 // @ts-check
-/** The shown list of tasks as pure data: merging pages, ordering, counting. */
-import { STATUSES } from './statuses.js';
-
+/** The shown list of tasks as pure data: merging pages and ordering. */
 /** @typedef {import('./statuses.js').Task} Task */
 
 /**
@@ -71,29 +69,4 @@ export function upsert(shown, task) {
 /** @param {Task[]} shown @param {string} taskId */
 export function without(shown, taskId) {
   return shown.filter((task) => task.task_id !== taskId);
-}
-
-/**
- * How many of `tasks` have each status; every status is present, unknown ones are not.
- * @param {Task[]} tasks
- * @returns {Record<string, number>}
- */
-export function countByStatus(tasks) {
-  /** @type {Record<string, number>} */
-  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const task of tasks) {
-    const count = counts[task.status];
-    if (count !== undefined) counts[task.status] = count + 1;
-  }
-  return counts;
-}
-
-/**
- * What the counts were taken of: the loaded tasks only, since counting the whole table
- * would cost a request per status on every refresh.
- * @param {{ count: number, status: string, more: boolean }} shown
- */
-export function countsNote({ count, status, more }) {
-  const which = `${status ? `${status} ` : ''}task${count === 1 ? '' : 's'}`;
-  return `Of the ${count} loaded ${which}${more ? ', more not loaded yet' : ''}`;
 }

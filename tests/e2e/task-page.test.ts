@@ -193,7 +193,6 @@ describe('search and totals', () => {
   it('finds tasks beyond the first page by name prefix and by id, with "Load more"', async () => {
     const needle = await createTask('Needle in the haystack', 1);
     const hay = await createMany('haystack straw', PAGE_SIZE + 2, 1);
-    console.info('created', Date.now());
     const page = await open();
     await page
       .locator('#task-list [data-task-id]')

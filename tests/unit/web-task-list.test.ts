@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../web/statuses.js';
 import {
   appendPage,
-  countByStatus,
-  countsNote,
   isAfterByName,
   isOlder,
   mergeFirstPage,
@@ -89,28 +87,6 @@ describe('upsert and without', () => {
 
   it('removes a task by id', () => {
     expect(ids(without([task('t5'), task('t4')], 't5'))).toEqual(['t4']);
-  });
-});
-
-describe('countByStatus', () => {
-  it('counts every status, zero for the absent ones, and ignores unknown statuses', () => {
-    const tasks = [task('t1', 'SUCCESS'), task('t2', 'SUCCESS'), task('t3', 'FAILURE')];
-    expect(countByStatus([...tasks, task('t4', 'ARCHIVED')])).toEqual({
-      PENDING: 0,
-      RUNNING: 0,
-      SUCCESS: 2,
-      FAILURE: 1,
-      CANCELLED: 0,
-    });
-  });
-});
-
-describe('countsNote', () => {
-  it('says what was counted', () => {
-    expect(countsNote({ count: 1, status: '', more: false })).toBe('Of the 1 loaded task');
-    expect(countsNote({ count: 20, status: 'RUNNING', more: true })).toBe(
-      'Of the 20 loaded RUNNING tasks, more not loaded yet',
-    );
   });
 });
 
