@@ -61,6 +61,14 @@ async function openDashboard(
 }
 
 /**
+ * A busy machine's answers to a create: 503 with Retry-After, or 409 while the first try
+ * with the same Idempotency-Key is still being worked on.
+ */
+const isBusy = (response: { status: number; body: { code?: string } }) =>
+  response.status === 503 ||
+  (response.status === 409 && response.body?.code === 'request_in_progress');
+
+/**
  * Creates a task as a careful client does: with an Idempotency-Key, retried after the
  * Retry-After of a 503 (a machine busy with the other test files' services may say so).
  */
@@ -68,7 +76,7 @@ async function createTask(name: string | null, durationSeconds: number, fail = f
   const input = { duration_seconds: durationSeconds, fail };
   const key = { 'idempotency-key': crypto.randomUUID() };
   let response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
-  for (let retry = 0; response.status === 503 && retry < 3; retry++) {
+  for (let retry = 0; isBusy(response) && retry < 3; retry++) {
     await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
     response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
   }

@@ -57,12 +57,20 @@ async function open(
   return page;
 }
 
-/** Creates a task through the API, retrying a 503 after its Retry-After. */
+/**
+ * A busy machine's answers to a create: 503 with Retry-After, or 409 while the first try
+ * with the same Idempotency-Key is still being worked on.
+ */
+const isBusy = (response: { status: number; body: { code?: string } }) =>
+  response.status === 503 ||
+  (response.status === 409 && response.body?.code === 'request_in_progress');
+
+/** Creates a task through the API, retrying while the API is busy (after its Retry-After). */
 async function createTask(name: string, durationSeconds: number, fail = false) {
   const body = { name, type: 'simulate', input: { duration_seconds: durationSeconds, fail } };
   const key = { 'idempotency-key': crypto.randomUUID() };
   let response = await api('POST', '/tasks', body, key);
-  for (let retry = 0; response.status === 503 && retry < 3; retry++) {
+  for (let retry = 0; isBusy(response) && retry < 3; retry++) {
     await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
     response = await api('POST', '/tasks', body, key);
   }
@@ -319,7 +327,9 @@ describe('re-run and bulk actions', () => {
       void dialog.accept();
     });
     await page.getByRole('button', { name: 'Cancel selected', exact: true }).click();
-    const outcome = page.getByRole('status').filter({ hasText: 'Cancel selected:' });
+    const outcome = page.locator('#bulk-outcome[aria-live="polite"]', {
+      hasText: 'Cancel selected:',
+    });
     await outcome.waitFor();
     expect(await outcome.textContent()).toBe(
       'Cancel selected: 3 cancelled, 1 already finished (409).',
@@ -348,7 +358,7 @@ describe('re-run and bulk actions', () => {
     await page.getByText('3 selected').waitFor();
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Delete selected', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: 'Delete selected: 3 deleted.' }).waitFor();
+    await page.locator('#bulk-outcome', { hasText: 'Delete selected: 3 deleted.' }).waitFor();
     await page.locator('.empty', { hasText: 'No task matches' }).waitFor();
     for (const taskId of ids) expect((await api('GET', `/tasks/${taskId}`)).status).toBe(404);
   });
