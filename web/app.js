@@ -26,7 +26,7 @@ import {
   without,
 } from './task-list.js';
 import * as taskPage from './task-page.js';
-import { readTotals, totalsDue } from './totals.js';
+import { readTotals, statusesOf, totalsDue } from './totals.js';
 import {
   renderCards,
   renderSelection,
@@ -114,6 +114,8 @@ const totals = {
   /** Something changed that the list may not show (e.g. a task of another status). */
   stale: true,
   inFlight: false,
+  /** The tasks and statuses of the first page the totals were last due for. */
+  statuses: '',
 };
 
 /** The task page's task. */
@@ -177,9 +179,11 @@ async function refresh() {
       etag: state.etag,
       signal: controller.signal,
     });
+    const statuses = page.changed ? statusesOf(page.tasks) : totals.statuses;
     if (page.changed) applyFirstPage(page);
     connected();
-    void refreshTotals(page.changed);
+    void refreshTotals(statuses !== totals.statuses);
+    totals.statuses = statuses;
     lists.refreshAt = startedAt + pollInterval(document.hidden);
   } catch (error) {
     if (controller.signal.aborted) return;
@@ -195,10 +199,10 @@ async function refresh() {
  * Asks for the totals when due; at most once per list refresh, and never while one is on its
  * way. Without them (an older API, a failure) the last ones stay.
  */
-async function refreshTotals(listChanged) {
+async function refreshTotals(statusesChanged) {
   const now = performance.now();
   const due = totalsDue({
-    listChanged: listChanged || totals.stale,
+    listChanged: statusesChanged || totals.stale,
     lastAt: totals.askedAt,
     now,
     everyMs: TOTALS_EVERY_MS,

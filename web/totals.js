@@ -24,8 +24,18 @@ export function readTotals(body) {
 }
 
 /**
- * Whether totals are due with this list refresh: whenever the list changed, else once in
- * `everyMs`, so a change beyond the shown page still shows up; never more often than the list.
+ * What of a page of tasks the totals depend on: which tasks, in which status. Progress
+ * alone changes a running page every second but no total.
+ * @param {{ task_id: string, status: string, [field: string]: unknown }[]} tasks
+ */
+export function statusesOf(tasks) {
+  return tasks.map((task) => `${task.task_id}:${task.status}`).join(',');
+}
+
+/**
+ * Whether totals are due with this list refresh: whenever the statuses on the list changed,
+ * else once in `everyMs`, so a change beyond the shown page still shows up; never more
+ * often than the list.
  * @param {{ listChanged: boolean, lastAt: number, now: number, everyMs: number }} when
  */
 export function totalsDue({ listChanged, lastAt, now, everyMs }) {

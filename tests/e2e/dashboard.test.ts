@@ -350,7 +350,7 @@ describe('dashboard', () => {
     expect(totals.length).toBeLessThanOrEqual(lists.length);
     expect(lists.length + totals.length).toBe(gets.length);
     expect(await Promise.all(lists.map((get) => get.etag))).not.toContain(undefined);
-  });
+  }, 60_000);
 
   it('treats 304 as no change', async () => {
     const page = await openDashboard();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTotals, totalsDue, totalsNote } from '../../web/totals.js';
+import { readTotals, statusesOf, totalsDue, totalsNote } from '../../web/totals.js';
 
 describe('readTotals', () => {
   it('reads every status, a missing one as 0', () => {
@@ -35,5 +35,15 @@ describe('totalsNote', () => {
       '40 tasks in all · showing SUCCESS only',
     );
     expect(totalsNote(null, '')).toBe('Totals not available');
+  });
+});
+
+describe('statusesOf', () => {
+  it('changes with a task or a status, not with progress', () => {
+    const running = { task_id: 't1', status: 'RUNNING', progress: 10 };
+    const before = statusesOf([running]);
+    expect(statusesOf([{ ...running, progress: 50 }])).toBe(before);
+    expect(statusesOf([{ ...running, status: 'SUCCESS' }])).not.toBe(before);
+    expect(statusesOf([running, { task_id: 't2', status: 'PENDING' }])).not.toBe(before);
   });
 });
