@@ -629,6 +629,9 @@ function showList() {
   if (location.hash === '' || location.hash === LIST_HASH) {
     const link = view.list.querySelector(`[data-task-id="${CSS.escape(cameFrom)}"] a`);
     (link ?? view.heading).focus();
+  } else {
+    // The browser looked for the place while the list was hidden.
+    document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
   }
   refreshBy(0);
 }
