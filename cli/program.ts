@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   createTasksClient,
+  type ListQuery,
   STATUSES,
   type Task,
   type TaskStatus,
@@ -130,6 +131,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
   }
 
+  /** One page of tasks (or every page), as a table or as JSON. */
+  async function printTasks(query: ListQuery, options: { all?: boolean; json?: boolean }) {
+    const tasks: Task[] = [];
+    if (options.all) for await (const task of (await api()).allTasks(query)) tasks.push(task);
+    else tasks.push(...(await (await api()).listTasks(query)).tasks);
+    if (options.json) return print(JSON.stringify(tasks, null, 2));
+    for (const task of tasks) {
+      const progress = `${Math.floor(task.progress)}%`.padStart(4);
+      print(`${task.task_id}  ${task.status.padEnd(9)} ${progress}  ${task.name ?? ''}`.trimEnd());
+    }
+  }
+
   program
     .description('Create, follow and manage tasks of the tasks service')
     .addOption(
@@ -176,18 +189,36 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--all', 'every page, not just the first')
     .option('--json', 'a JSON array instead of a table')
     .action(async (options) => {
-      const query = { status: options.status, limit: options.limit };
-      const tasks: Task[] = [];
-      if (options.all) for await (const task of (await api()).allTasks(query)) tasks.push(task);
-      else tasks.push(...(await (await api()).listTasks(query)).tasks);
-      if (options.json) return print(JSON.stringify(tasks, null, 2));
-      for (const task of tasks) {
-        const progress = `${Math.floor(task.progress)}%`.padStart(4);
-        print(
-          `${task.task_id}  ${task.status.padEnd(9)} ${progress}  ${task.name ?? ''}`.trimEnd(),
-        );
-      }
+      await printTasks({ status: options.status, limit: options.limit }, options);
     });
+
+  program
+    .command('search <text>')
+    .description('the task of this id, or the tasks whose name starts with <text> (any case)')
+    .option('--limit <n>', 'tasks per page (1-100)', integer(1, 100))
+    .option('--all', 'every page, not just the first')
+    .option('--json', 'a JSON array instead of a table')
+    .action(async (text: string, options) => {
+      await printTasks({ search: text, limit: options.limit }, options);
+    });
+
+  program
+    .command('totals')
+    .description('count your tasks per status')
+    .option('--json', 'JSON instead of a table')
+    .action(async (options) => {
+      const totals = await (await api()).getTotals();
+      if (options.json) return print(JSON.stringify(totals, null, 2));
+      for (const status of STATUSES) print(`${status.padEnd(9)} ${totals.counts[status]}`);
+      print(`${'total'.padEnd(9)} ${totals.total}`);
+    });
+
+  program
+    .command('show <id>')
+    .description('print a task and its timeline as JSON')
+    .action(async (id: string) =>
+      print(JSON.stringify(await (await api()).getTaskDetail(id), null, 2)),
+    );
 
   program
     .command('status <id>')

@@ -10,6 +10,21 @@ export type Task = components['schemas']['Task'];
 export type TaskStatus = Task['status'];
 export type TaskResult = components['schemas']['TaskResult'];
 export type CreateTaskRequest = components['schemas']['CreateTaskRequest'];
+/** A task with its timeline (`GET /tasks/{id}`). */
+export type TaskDetail = components['schemas']['TaskDetail'];
+export type TaskEvent = TaskDetail['events'][number];
+/** The caller's tasks per status, and in all (`GET /tasks/totals`). */
+export type TaskTotals = components['schemas']['TaskTotals'];
+
+/** A page query of `GET /tasks`; `search` (an id or a name prefix) excludes `status`. */
+export interface ListQuery {
+  status?: TaskStatus;
+  search?: string;
+  limit?: number;
+  cursor?: string;
+  /** Operators only: one owner's tasks. */
+  owner?: string;
+}
 
 export const STATUSES: readonly TaskStatus[] = [
   'PENDING',
@@ -94,14 +109,19 @@ export function createTasksClient(options: TasksClientOptions) {
       return data;
     },
 
-    /** One page, newest first, and the cursor of the next one if there is one. */
-    async listTasks(query: { status?: TaskStatus; limit?: number; cursor?: string } = {}) {
+    /**
+     * One page and the cursor of the next one if there is one: newest first, or with
+     * `search` the task of that id, else the tasks whose name starts so, by name.
+     */
+    async listTasks(query: ListQuery = {}) {
       const { data, error, response } = await api.GET('/tasks', {
         params: {
           query: {
+            ...(query.search && { search: query.search }),
             ...(query.status && { status: query.status }),
             ...(query.limit && { limit: String(query.limit) }),
             ...(query.cursor && { cursor: query.cursor }),
+            ...(query.owner && { owner: query.owner }),
           },
         },
       });
@@ -109,8 +129,13 @@ export function createTasksClient(options: TasksClientOptions) {
       return { tasks: data, cursor: nextCursor(response.headers.get('link')) };
     },
 
+    /** A page of the search for `text`: a task id (any case), or a name prefix in any case. */
+    searchTasks(text: string, query: Omit<ListQuery, 'search' | 'status'> = {}) {
+      return this.listTasks({ ...query, search: text });
+    },
+
     /** Every task, page after page. */
-    async *allTasks(query: { status?: TaskStatus; limit?: number } = {}): AsyncGenerator<Task> {
+    async *allTasks(query: Omit<ListQuery, 'cursor'> = {}): AsyncGenerator<Task> {
       let cursor: string | undefined;
       do {
         const page = await this.listTasks({ ...query, cursor });
@@ -131,6 +156,24 @@ export function createTasksClient(options: TasksClientOptions) {
      */
     getStatus: (id: string, held: { etag?: string; waitSeconds?: number } = {}) =>
       statusOf(id, held) as Promise<StatusAnswer>,
+
+    /** The task and its timeline (`events`, oldest first). */
+    async getTaskDetail(id: string): Promise<TaskDetail> {
+      const { data, error, response } = await api.GET('/tasks/{id}', {
+        params: { path: { id } },
+      });
+      if (!data) throw refusal(response, error);
+      return data;
+    },
+
+    /** The caller's tasks counted per status; an operator's are every owner's, or `owner`'s. */
+    async getTotals(query: { owner?: string } = {}): Promise<TaskTotals> {
+      const { data, error, response } = await api.GET('/tasks/totals', {
+        params: { query: { ...(query.owner && { owner: query.owner }) } },
+      });
+      if (!data) throw refusal(response, error);
+      return data;
+    },
 
     async getResult(id: string): Promise<TaskResult> {
       const { data, error, response } = await api.GET('/tasks/{id}/result', {

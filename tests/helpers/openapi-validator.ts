@@ -20,7 +20,10 @@ type Json = any;
 /** The templated path of the document that `path` (without its query) is an instance of. */
 function templateOf(document: Json, path: string): string | undefined {
   const have = path.split('/');
-  return Object.keys(document.paths).find((template) => {
+  const variables = (template: string) => template.split('{').length - 1;
+  // As API Gateway routes: a template without variables before one with them.
+  const templates = Object.keys(document.paths).sort((a, b) => variables(a) - variables(b));
+  return templates.find((template) => {
     const want = template.split('/');
     return (
       want.length === have.length &&

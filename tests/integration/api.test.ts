@@ -208,6 +208,94 @@ describe('deleting', () => {
   });
 });
 
+describe('search, totals and a task with its timeline', () => {
+  type Totals = { counts: Record<string, number>; total: number };
+  const totals = async (): Promise<Totals> => {
+    const response = await api('GET', '/tasks/totals');
+    expect(response.status).toBe(200);
+    const { counts, total } = response.body as Totals;
+    expect(Object.values(counts).reduce((sum, n) => sum + n, 0)).toBe(total);
+    return response.body;
+  };
+  const idsOf = (body: { task_id: string }[]) => body.map((task) => task.task_id);
+  const cursorOf = (response: { headers: Headers }) => {
+    const link = response.headers.get('link');
+    return link ? new URL(/<([^>]+)>/.exec(link)?.[1] ?? '', 'http://x') : undefined;
+  };
+
+  it('finds tasks by name prefix and by id past the first page, counts them, and shows their timeline', async () => {
+    const before = await totals();
+    const run = `Needle${Date.now().toString(36)}`;
+    const created: { task_id: string; name: string }[] = [];
+    for (let n = 1; n <= 12; n++) {
+      const name = `${run} ${String(n).padStart(2, '0')}`;
+      const task = await create({ name, input: { duration_seconds: 1 } });
+      created.push({ task_id: task.task_id, name });
+    }
+    expect((await totals()).total).toBe(before.total + 12);
+
+    // Lower case finds the capitalized names, five by five, by name, the search kept in the link.
+    const pages: string[][] = [];
+    let path = `/tasks?search=${encodeURIComponent(run.toLowerCase())}&limit=5`;
+    for (;;) {
+      const response = await api('GET', path);
+      expect(response.status).toBe(200);
+      pages.push(response.body.map((task: { name: string }) => task.name));
+      const next = cursorOf(response);
+      if (!next) break;
+      expect(next.searchParams.get('search')).toBe(run.toLowerCase());
+      path = `${next.pathname}${next.search}`;
+    }
+    expect(pages.map((page) => page.length)).toEqual([5, 5, 2]);
+    expect(pages.flat()).toEqual(created.map((task) => task.name));
+
+    // The oldest task is on the last page of the list; its id, in any case, finds it alone.
+    const oldest = created[0]?.task_id ?? '';
+    const firstListPage = await api('GET', '/tasks?limit=5');
+    expect(idsOf(firstListPage.body)).not.toContain(oldest);
+    for (const text of [oldest, oldest.toLowerCase()]) {
+      const found = await api('GET', `/tasks?search=${text}`);
+      expect(idsOf(found.body)).toEqual([oldest]);
+    }
+    const refused = await api('GET', `/tasks?search=${run}&status=RUNNING`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('invalid_query');
+
+    for (const task of created) expect(await finished(task.task_id)).toBe('SUCCESS');
+    const detail = await api('GET', `/tasks/${oldest}`);
+    expect(detail.status).toBe(200);
+    const { events, ...task } = detail.body;
+    expect(task).toEqual((await api('GET', `/tasks/${oldest}/status`)).body);
+    expect(events.map((event: { type: string }) => event.type)).toEqual([
+      'created',
+      'started',
+      ...events.slice(2, -1).map(() => 'progress'),
+      'succeeded',
+    ]);
+    const times = events.map((event: { at: string }) => event.at);
+    expect([...times].sort()).toEqual(times);
+    expect((await api('GET', '/tasks/01JDZ0N5Q8W4X3M2V7K9T6R1ZZ')).status).toBe(404);
+
+    // Once nothing runs, the totals are exactly what the list holds in each status.
+    const settled = await waitFor(async () => {
+      const now = await totals();
+      return now.counts.PENDING === 0 && now.counts.RUNNING === 0 ? now : undefined;
+    }, 30_000);
+    expect(settled.counts.SUCCESS).toBeGreaterThanOrEqual((before.counts.SUCCESS ?? 0) + 12);
+    for (const [status, count] of Object.entries(settled.counts)) {
+      let listed = 0;
+      let next: string | undefined = `/tasks?status=${status}&limit=100`;
+      while (next) {
+        const response = await api('GET', next);
+        listed += response.body.length;
+        const url = cursorOf(response);
+        next = url && `${url.pathname}${url.search}`;
+      }
+      expect(listed, status).toBe(count);
+    }
+  });
+});
+
 describe('routing', () => {
   it('answers 404 with a JSON error to an unknown path', async () => {
     const response = await api('GET', '/nothing/here');

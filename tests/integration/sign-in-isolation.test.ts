@@ -48,6 +48,7 @@ describe("another owner's task", () => {
   const routes = [
     ['GET', '/tasks/{id}/status', undefined],
     ['GET', '/tasks/{id}/result', undefined],
+    ['GET', '/tasks/{id}', undefined],
     ['PATCH', '/tasks/{id}/status', { status: 'CANCELLED' }],
     ['DELETE', '/tasks/{id}', undefined],
   ] as const;
@@ -122,5 +123,34 @@ describe('an operator', () => {
     expect(cancelled.status).toBe(200);
     expect((await api('DELETE', `/tasks/${id}`, undefined, headers)).status).toBe(200);
     owned.alice.pop();
+  });
+});
+
+// Last, so the tasks the tests above cancel are still running when they do.
+describe('search and totals', () => {
+  it("find only the caller's tasks when searching by name or by id", async () => {
+    const search = async (who: 'alice' | 'bob', text: string) => {
+      const response = await api('GET', `/tasks?search=${text}`, undefined, bearer(tokens[who]));
+      expect(response.status).toBe(200);
+      return response.body.map((task: { task_id: string }) => task.task_id).sort();
+    };
+    expect(await search('alice', 'ALICE')).toEqual([...owned.alice].sort());
+    expect(await search('bob', 'alice')).toEqual([]);
+    expect(await search('bob', owned.alice[0] ?? '')).toEqual([]);
+    expect(await search('alice', (owned.alice[0] ?? '').toLowerCase())).toEqual([owned.alice[0]]);
+  });
+
+  it("count only the caller's tasks in the totals; an operator's count every owner's", async () => {
+    const totalOf = async (token: string, query = '') => {
+      const response = await api('GET', `/tasks/totals${query}`, undefined, bearer(token));
+      expect(response.status).toBe(200);
+      return response.body.total as number;
+    };
+    for (const who of ['alice', 'bob', 'machine'] as const)
+      expect(await totalOf(tokens[who]), who).toBe(owned[who].length);
+    expect(await totalOf(tokens.bob, '?owner=alice')).toBe(owned.bob.length);
+    const everyone = owned.alice.length + owned.bob.length + owned.machine.length;
+    expect(await totalOf(tokens.operator)).toBeGreaterThanOrEqual(everyone);
+    expect(await totalOf(tokens.operator, '?owner=tasks-machine')).toBe(owned.machine.length);
   });
 });

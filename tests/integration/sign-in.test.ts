@@ -26,6 +26,8 @@ const TASK_ROUTES = [
   ['GET', '/tasks'],
   ['GET', '/tasks/{id}/status'],
   ['GET', '/tasks/{id}/result'],
+  ['GET', '/tasks/totals'],
+  ['GET', '/tasks/{id}'],
   ['PATCH', '/tasks/{id}/status'],
   ['DELETE', '/tasks/{id}'],
 ] as const;

@@ -129,4 +129,39 @@ describe('the tasks client', () => {
     expect(requests[1]?.url).toBe('http://api.test/tasks?limit=1&cursor=abc');
     expect(nextCursor(null)).toBeUndefined();
   });
+
+  it('searches with the text, pages the search with its cursor, and reads the next cursor', async () => {
+    const { fetch, requests } = scripted(
+      jsonAnswer(200, [TASK], { link: '</tasks?search=Re+port&limit=1&cursor=c1>; rel="next"' }),
+      jsonAnswer(200, [{ ...TASK, task_id: 'second' }]),
+    );
+    const client = createTasksClient({ baseUrl: 'http://api.test', fetch });
+    const first = await client.searchTasks('Re port', { limit: 1 });
+    expect(first.cursor).toBe('c1');
+    const next = await client.searchTasks('Re port', { limit: 1, cursor: first.cursor });
+    expect(next.cursor).toBeUndefined();
+    expect(requests.map((request) => request.url)).toEqual([
+      'http://api.test/tasks?search=Re%20port&limit=1',
+      'http://api.test/tasks?search=Re%20port&limit=1&cursor=c1',
+    ]);
+  });
+
+  it('reads the totals, and a task with its timeline', async () => {
+    const totals = {
+      counts: { PENDING: 1, RUNNING: 0, SUCCESS: 2, FAILURE: 0, CANCELLED: 0 },
+      total: 3,
+    };
+    const events = [{ at: TASK.created_at, type: 'created' }];
+    const { fetch, requests } = scripted(
+      jsonAnswer(200, totals),
+      jsonAnswer(200, { ...TASK, events }),
+    );
+    const client = createTasksClient({ baseUrl: 'http://api.test', fetch });
+    expect(await client.getTotals()).toEqual(totals);
+    expect((await client.getTaskDetail(TASK.task_id)).events).toEqual(events);
+    expect(requests.map((request) => request.url)).toEqual([
+      'http://api.test/tasks/totals',
+      `http://api.test/tasks/${TASK.task_id}`,
+    ]);
+  });
 });
