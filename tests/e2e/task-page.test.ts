@@ -208,7 +208,7 @@ describe('search and totals', () => {
       .waitFor();
     expect(await row(page, needle).count()).toBe(0);
 
-    const search = page.getByRole('searchbox', { name: 'Search tasks by name or id' });
+    const search = page.getByRole('searchbox', { name: 'Search tasks', exact: true });
     await search.fill('needle IN');
     await search.press('Enter');
     await row(page, needle).waitFor();
