@@ -18,6 +18,16 @@ import { LIST_HASH, routeOf, taskHref } from './route.js';
 import { openSession } from './session.js';
 import { isActive } from './statuses.js';
 import {
+  closeTask,
+  nextTaskAttemptAt,
+  openTask,
+  refreshTaskBy,
+  showTaskStale,
+  startTaskDetail,
+  taskRequest,
+  tickTask,
+} from './task-detail.js';
+import {
   appendPage,
   isAfterByName,
   isOlder,
@@ -25,7 +35,6 @@ import {
   upsert,
   without,
 } from './task-list.js';
-import * as taskPage from './task-page.js';
 import { readTotals, statusesOf, totalsDue } from './totals.js';
 import {
   renderCards,
@@ -39,8 +48,6 @@ const PAGE_SIZE = 20;
 const NOTICE_MS = 10_000;
 /** Totals come with a changed list, else at least this often: a change may be off the page. */
 const TOTALS_EVERY_MS = 5_000;
-/** A finished task changes no more, but may be deleted elsewhere. */
-const FINISHED_TASK_REFRESH_MS = 5_000;
 /** Bulk actions send this many requests at a time. */
 const BULK_PARALLEL = 4;
 /** Often enough that the retry countdown and running durations change on time. */
@@ -118,15 +125,8 @@ const totals = {
   statuses: '',
 };
 
-/** The task page's task. */
-const detail = {
-  taskId: '',
-  task: /** @type {any} */ (null),
-  missing: false,
-  /** When it is due again, as a `performance.now()` time. */
-  refreshAt: 0,
-  inFlight: /** @type {AbortController | null} */ (null),
-};
+/** The id of the task whose page is shown, '' on the list. */
+let shownTaskId = '';
 
 /* List requests: the first page (polled) and older pages, through one pacer. */
 
@@ -149,8 +149,7 @@ const listPacer = new Pacer(LIST_REQUEST_GAP_MS, nextListRequest);
  * when asked for: the user is waiting for it.
  */
 function nextListRequest() {
-  if (state.page === 'task')
-    return detail.missing ? null : { dueAt: detail.refreshAt, run: refreshTask };
+  if (state.page === 'task') return taskRequest();
   if (lists.moreWanted && state.next) return { dueAt: 0, run: loadMore };
   return { dueAt: lists.refreshAt, run: refresh };
 }
@@ -158,13 +157,13 @@ function nextListRequest() {
 /** Makes what the page shows due at `at` (a `performance.now()` time), or sooner if it already is. */
 function refreshBy(at) {
   lists.refreshAt = Math.min(lists.refreshAt, at);
-  detail.refreshAt = Math.min(detail.refreshAt, at);
+  refreshTaskBy(at);
   listPacer.wake();
 }
 
 /** When the shown page asks the API next, as a `performance.now()` time. */
 function nextAttemptAt() {
-  return state.page === 'task' ? detail.refreshAt : lists.refreshAt;
+  return state.page === 'task' ? nextTaskAttemptAt() : lists.refreshAt;
 }
 
 /** One list request for the first page; everything on screen is kept up to date from it. */
@@ -255,7 +254,7 @@ function showConnection() {
   view.connection.hidden = !offline;
   view.sync.classList.toggle('offline', offline);
   view.tasks.classList.toggle('stale', offline);
-  taskPage.parts.detail.classList.toggle('stale', offline);
+  showTaskStale(offline);
   const reason = offline ? `Reconnecting… ${state.failure}.` : '';
   if (view.connectionText.textContent !== reason) view.connectionText.textContent = reason;
   const countdown = offline ? countdownText(nextAttemptAt() - performance.now()) : '';
@@ -269,7 +268,7 @@ function tick() {
     lastLiveAt: state.lastLiveAt,
     now: Date.now(),
   });
-  if (state.page === 'task' && detail.task) taskPage.renderTask(detail.task, now);
+  if (state.page === 'task') tickTask(now);
   else tickCards(view.list, now);
 }
 
@@ -601,28 +600,20 @@ function applyRoute() {
 
 /** @param {string} taskId */
 function showTaskPage(taskId) {
-  if (state.page === 'task' && detail.taskId === taskId) return;
+  if (state.page === 'task' && shownTaskId === taskId) return;
   state.page = 'task';
+  shownTaskId = taskId;
   lists.inFlight?.abort();
-  detail.inFlight?.abort();
-  Object.assign(detail, { taskId, task: null, missing: false, refreshAt: 0 });
   view.main.hidden = true;
-  taskPage.parts.page.hidden = false;
-  taskPage.parts.notice.textContent = '';
-  taskPage.renderLoading(taskId);
-  document.title = 'Task · Tasks';
-  window.scrollTo(0, 0);
-  taskPage.parts.heading.focus();
+  openTask(taskId);
   listPacer.wake();
 }
 
 function showList() {
   if (state.page === 'list') return;
-  const cameFrom = detail.taskId;
+  const cameFrom = closeTask();
+  shownTaskId = '';
   state.page = 'list';
-  detail.inFlight?.abort();
-  Object.assign(detail, { taskId: '', task: null, missing: false });
-  taskPage.parts.page.hidden = true;
   view.main.hidden = false;
   render();
   // Not when the address names a place on the list (e.g. the form), which keeps its own.
@@ -635,87 +626,6 @@ function showList() {
   }
   refreshBy(0);
 }
-
-async function refreshTask() {
-  const controller = new AbortController();
-  detail.inFlight = controller;
-  const taskId = detail.taskId;
-  const startedAt = performance.now();
-  detail.refreshAt = Number.POSITIVE_INFINITY;
-  try {
-    const task = await getTask(taskId, { signal: controller.signal });
-    detail.task = task;
-    connected();
-    taskPage.renderTask(task, Date.now());
-    document.title = `${taskLabel(task)} · Tasks`;
-    const wait = isActive(task) ? pollInterval(document.hidden) : FINISHED_TASK_REFRESH_MS;
-    detail.refreshAt = startedAt + wait;
-  } catch (error) {
-    if (controller.signal.aborted) return;
-    if (error instanceof ApiError && error.status === 404) return showMissing(taskId);
-    disconnected(error);
-    detail.refreshAt = performance.now() + backoff(state.failures);
-    showConnection();
-  } finally {
-    if (detail.inFlight === controller) detail.inFlight = null;
-  }
-}
-
-/** The task is not there (any more): the page says so and stops asking. */
-function showMissing(taskId) {
-  const hadFocus = taskPage.parts.page.contains(document.activeElement);
-  Object.assign(detail, { task: null, missing: true });
-  connected();
-  taskPage.renderMissing(taskId);
-  document.title = 'Task not found · Tasks';
-  if (hadFocus || document.activeElement === document.body) taskPage.parts.missingHeading.focus();
-}
-
-let pageNoticeTimer = 0;
-function showPageNotice(error) {
-  taskPage.parts.notice.textContent = error instanceof Error ? error.message : String(error);
-  clearTimeout(pageNoticeTimer);
-  pageNoticeTimer = setTimeout(() => {
-    taskPage.parts.notice.textContent = '';
-  }, NOTICE_MS);
-}
-
-const detailActions = {
-  async cancel() {
-    const task = detail.task;
-    if (!task) return;
-    try {
-      const cancelled = await cancelTask(task.task_id);
-      if (detail.taskId !== task.task_id) return;
-      detail.task = { ...cancelled, events: detail.task?.events ?? [] };
-      taskPage.renderTask(detail.task, Date.now());
-      state.tasks = state.tasks.map((each) => (each.task_id === task.task_id ? cancelled : each));
-      totals.stale = true;
-      refreshBy(performance.now());
-    } catch (error) {
-      showPageNotice(error);
-    }
-  },
-
-  async remove() {
-    const task = detail.task;
-    if (!task) return;
-    const label = task.name?.trim() ? `"${taskLabel(task)}"` : task.task_id;
-    if (!window.confirm(`Delete task ${label}? Its work stops and it cannot be restored.`)) return;
-    try {
-      await deleteTask(task.task_id);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) return showPageNotice(error);
-    }
-    state.tasks = without(state.tasks, task.task_id);
-    totals.stale = true;
-    location.hash = LIST_HASH;
-  },
-
-  rerun() {
-    if (detail.task) void rerun(detail.task, showPageNotice);
-  },
-};
 
 /**
  * Signs requests in when the API takes sign-in; false while nobody is signed in, when the
@@ -756,9 +666,22 @@ async function start() {
   view.selectAll.addEventListener('change', toggleAll);
   view.bulkCancel.addEventListener('click', () => void runBulk('cancel'));
   view.bulkDelete.addEventListener('click', () => void runBulk('remove'));
-  taskPage.parts.cancel.addEventListener('click', () => void detailActions.cancel());
-  taskPage.parts.remove.addEventListener('click', () => void detailActions.remove());
-  taskPage.parts.rerun.addEventListener('click', detailActions.rerun);
+  startTaskDetail({
+    connected,
+    disconnected(error) {
+      disconnected(error);
+      showConnection();
+    },
+    failures: () => state.failures,
+    wake: () => listPacer.wake(),
+    rerun: (task, fail) => void rerun(task, fail),
+    changed(taskId, task) {
+      // Only a task on the list changes there; the list's query may not show it.
+      if (task) state.tasks = state.tasks.map((each) => (each.task_id === taskId ? task : each));
+      else state.tasks = without(state.tasks, taskId);
+      totals.stale = true;
+    },
+  });
   view.form.addEventListener('submit', submitCreate);
   view.loadMore.addEventListener('click', askForMore);
   view.retryNow.addEventListener('click', () => refreshBy(0));
