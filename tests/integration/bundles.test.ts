@@ -160,6 +160,17 @@ describe('the synthesized bundles, each with only its template environment', () 
       body: { task_id: id, status: 'PENDING' },
     });
     expect((await http('ListTasks', { path: '/tasks' })).body[0].task_id).toBe(id);
+    const found = await http('ListTasks', { path: '/tasks', query: { search: id.toLowerCase() } });
+    expect(found.body.map((task: { task_id: string }) => task.task_id)).toEqual([id]);
+    const byName = await http('ListTasks', { path: '/tasks', query: { search: 'BUNDLED' } });
+    expect(byName.body.map((task: { task_id: string }) => task.task_id)).toEqual([id]);
+    const totals = await http('GetTaskTotals', { path: '/tasks/totals' });
+    expect(totals).toMatchObject({ status: 200, body: { counts: { PENDING: 1 }, total: 1 } });
+    const detail = await http('GetTask', { path: `/tasks/${id}`, id });
+    expect(detail).toMatchObject({
+      status: 200,
+      body: { task_id: id, events: [{ type: 'created' }] },
+    });
     const cancelled = await http('CancelTask', {
       method: 'PATCH',
       path,
