@@ -9,12 +9,12 @@ import {
   listTasks,
   useAuthorization,
 } from './api.js';
-import { answerOf, inBatches, summarize } from './bulk.js';
 import { backoff, cardClock, countdownText, pollInterval, REFRESH_MS } from './connection.js';
 import { firstPageQuery, listQueryFromSearch, urlWithListQuery } from './filter.js';
 import { taskLabel } from './format.js';
 import { Pacer } from './pacer.js';
 import { LIST_HASH, routeOf, taskHref } from './route.js';
+import { clearSelection, renderChecks, select, startSelection } from './selection.js';
 import { openSession } from './session.js';
 import { isActive } from './statuses.js';
 import {
@@ -36,20 +36,12 @@ import {
   without,
 } from './task-list.js';
 import { readTotals, statusesOf, totalsDue } from './totals.js';
-import {
-  renderCards,
-  renderSelection,
-  renderStatusControls,
-  renderSummary,
-  tickCards,
-} from './view.js';
+import { renderCards, renderStatusControls, renderSummary, setBusy, tickCards } from './view.js';
 
 const PAGE_SIZE = 20;
 const NOTICE_MS = 10_000;
 /** Totals come with a changed list, else at least this often: a change may be off the page. */
 const TOTALS_EVERY_MS = 5_000;
-/** Bulk actions send this many requests at a time. */
-const BULK_PARALLEL = 4;
 /** Often enough that the retry countdown and running durations change on time. */
 const TICK_MS = 250;
 
@@ -76,12 +68,6 @@ const view = {
   listOrder: byId('list-order'),
   searchForm: /** @type {HTMLFormElement} */ (byId('search-form')),
   search: /** @type {HTMLInputElement} */ (byId('search')),
-  selectAll: /** @type {HTMLInputElement} */ (byId('select-all')),
-  bulk: byId('bulk'),
-  bulkCount: byId('bulk-count'),
-  bulkCancel: /** @type {HTMLButtonElement} */ (byId('bulk-cancel')),
-  bulkDelete: /** @type {HTMLButtonElement} */ (byId('bulk-delete')),
-  bulkOutcome: byId('bulk-outcome'),
 };
 
 const state = {
@@ -103,11 +89,6 @@ const state = {
   lastLiveAt: 0,
   /** A task is being created; another submit meanwhile is ignored. */
   creating: false,
-  /** Ids of the checked rows. */
-  selected: /** @type {Set<string>} */ (new Set()),
-  /** What the last bulk action did to each of its tasks. */
-  marks: /** @type {Map<string, { text: string, done: boolean }>} */ (new Map()),
-  bulkRunning: false,
   rerunning: false,
   /** Which page is shown: the list, or one task's page. */
   page: /** @type {'list' | 'task'} */ ('list'),
@@ -281,9 +262,7 @@ function tick() {
 function changeQuery({ status, search }) {
   lists.inFlight?.abort();
   Object.assign(state, { status, search, tasks: [], loaded: false, etag: null, next: null });
-  state.selected.clear();
-  state.marks.clear();
-  view.bulkOutcome.textContent = '';
+  clearSelection();
   view.filter.value = status;
   if (view.search.value.trim() !== search) view.search.value = search;
   history.replaceState(null, '', urlWithListQuery(location.href, { status, search }));
@@ -353,17 +332,6 @@ function focusTask(task) {
   (card?.querySelector('button') ?? view.heading).focus();
 }
 
-/**
- * Marks a button busy without disabling it, so a keyboard user keeps the focus on it;
- * its handler ignores activations meanwhile.
- * @param {HTMLButtonElement} button
- */
-function setBusy(button, busy, label) {
-  if (busy) button.setAttribute('aria-disabled', 'true');
-  else button.removeAttribute('aria-disabled');
-  button.textContent = label;
-}
-
 const actions = {
   async cancel(taskId) {
     try {
@@ -395,11 +363,7 @@ const actions = {
     if (task) void rerun(task, showNotice);
   },
 
-  select(taskId, selected) {
-    if (selected) state.selected.add(taskId);
-    else state.selected.delete(taskId);
-    renderBulk();
-  },
+  select,
 
   async copy(taskId, source, button) {
     let copied = false;
@@ -467,7 +431,7 @@ function render() {
     now: Date.now(),
   });
   renderCards(view.list, state.tasks, actions, { now, emptyFocus: view.heading });
-  renderBulk();
+  renderChecks();
   renderTotals();
   view.loadMore.hidden = !state.next;
   if (!state.next) forgetMore();
@@ -511,78 +475,6 @@ async function rerun(task, fail) {
   } finally {
     state.rerunning = false;
   }
-}
-
-/* Bulk actions on the checked rows. */
-
-const BULK_WORDS = {
-  cancel: { verb: 'Cancel', ask: (n) => `Cancel ${n} selected task${n === 1 ? '' : 's'}?` },
-  remove: {
-    verb: 'Delete',
-    ask: (n) =>
-      `Delete ${n} selected task${n === 1 ? '' : 's'}? Their work stops and they cannot be restored.`,
-  },
-};
-
-/**
- * Cancels or deletes every checked task after one confirmation, then says what happened
- * to each: in one line, and as a mark on each row that stays.
- * @param {'cancel' | 'remove'} action
- */
-async function runBulk(action) {
-  const ids = state.tasks.map((task) => task.task_id).filter((id) => state.selected.has(id));
-  if (state.bulkRunning || ids.length === 0) return;
-  if (!window.confirm(BULK_WORDS[action].ask(ids.length))) return;
-  state.bulkRunning = true;
-  state.marks.clear();
-  const button = action === 'cancel' ? view.bulkCancel : view.bulkDelete;
-  const label = button.textContent;
-  setBusy(button, true, 'Working…');
-  view.bulkOutcome.textContent = '';
-  const answers = await inBatches(ids, BULK_PARALLEL, async (taskId) => {
-    try {
-      if (action === 'cancel') return { taskId, status: 200, task: await cancelTask(taskId) };
-      await deleteTask(taskId);
-      return { taskId, status: 200, task: null };
-    } catch (error) {
-      return { taskId, status: error instanceof ApiError ? error.status : 0, task: null };
-    }
-  });
-  for (const answer of answers) {
-    const meaning = answerOf(action, answer.status);
-    if (answer.task) state.tasks = upsert(state.tasks, answer.task);
-    if (action === 'remove' && meaning.done) state.tasks = without(state.tasks, answer.taskId);
-    const text = meaning.words[0].toUpperCase() + meaning.words.slice(1);
-    state.marks.set(answer.taskId, { text, done: meaning.done });
-    if (meaning.done) state.selected.delete(answer.taskId);
-  }
-  const summary = summarize(action, answers);
-  view.bulkOutcome.textContent = `${BULK_WORDS[action].verb} selected: ${summary}.`;
-  state.bulkRunning = false;
-  setBusy(button, false, label);
-  totals.stale = true;
-  render();
-  refreshBy(performance.now());
-}
-
-function toggleAll() {
-  if (view.selectAll.checked) for (const task of state.tasks) state.selected.add(task.task_id);
-  else state.selected.clear();
-  renderBulk();
-}
-
-/** The checkboxes, the bulk toolbar and the select-all box, from the selection. */
-function renderBulk() {
-  const loaded = new Set(state.tasks.map((task) => task.task_id));
-  for (const id of state.selected) if (!loaded.has(id)) state.selected.delete(id);
-  for (const id of state.marks.keys()) if (!loaded.has(id)) state.marks.delete(id);
-  renderSelection(view.list, state.selected, state.marks);
-  const count = state.selected.size;
-  view.bulk.hidden = count === 0;
-  view.bulkCount.textContent = `${count} selected`;
-  view.selectAll.checked = count > 0 && count === loaded.size;
-  view.selectAll.indeterminate = count > 0 && count < loaded.size;
-  view.selectAll.disabled = loaded.size === 0;
 }
 
 function renderTotals() {
@@ -663,9 +555,18 @@ async function start() {
   view.search.addEventListener('search', (event) => {
     if (view.search.value.trim() === '') submitSearch(event);
   });
-  view.selectAll.addEventListener('change', toggleAll);
-  view.bulkCancel.addEventListener('click', () => void runBulk('cancel'));
-  view.bulkDelete.addEventListener('click', () => void runBulk('remove'));
+  startSelection({
+    tasks: () => state.tasks,
+    changed(changes) {
+      for (const { taskId, task, gone } of changes) {
+        if (task) state.tasks = upsert(state.tasks, task);
+        if (gone) state.tasks = without(state.tasks, taskId);
+      }
+      totals.stale = true;
+      render();
+      refreshBy(performance.now());
+    },
+  });
   startTaskDetail({
     connected,
     disconnected(error) {

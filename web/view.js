@@ -272,3 +272,14 @@ export function renderSummary(counts, note, { totals, status }) {
   }
   setText(note, totalsNote(totals, status));
 }
+
+/**
+ * Marks a button busy without disabling it, so a keyboard user keeps the focus on it;
+ * its handler ignores activations meanwhile.
+ * @param {HTMLButtonElement} button
+ */
+export function setBusy(button, busy, label) {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+  button.textContent = label;
+}
