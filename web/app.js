@@ -514,7 +514,7 @@ function showList() {
     (link ?? view.heading).focus();
   } else {
     // The browser looked for the place while the list was hidden.
-    document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+    document.getElementById(location.hash.slice(1))?.scrollIntoView();
   }
   refreshBy(0);
 }
