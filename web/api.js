@@ -121,3 +121,16 @@ export async function cancelTask(taskId) {
 export async function deleteTask(taskId) {
   await request('DELETE', `tasks/${encodeURIComponent(taskId)}`);
 }
+
+/**
+ * One task with its timeline (`events`, oldest first).
+ * @param {string} taskId @param {{ signal?: AbortSignal }} [options]
+ */
+export async function getTask(taskId, { signal } = {}) {
+  return (await request('GET', `tasks/${encodeURIComponent(taskId)}`, { signal })).json();
+}
+
+/** The true number of tasks per status: `{ counts: { PENDING: n, … }, total: n }`. */
+export async function getTotals() {
+  return (await request('GET', 'tasks/totals')).json();
+}

@@ -1,6 +1,9 @@
 // @ts-check
-/** The status filter: what the page URL asks for, and the list query it leads to. */
+/** The list's query: what the page URL asks for (a status or a search), and the API query it leads to. */
 import { isStatus } from './statuses.js';
+
+/** The longest search text sent; a name is at most 200 characters. */
+export const SEARCH_MAX = 200;
 
 /**
  * The status a page URL's `?status=` asks for (any case), or '' for all.
@@ -9,6 +12,35 @@ import { isStatus } from './statuses.js';
 export function statusFromSearch(search) {
   const wanted = new URLSearchParams(search).get('status')?.toUpperCase() ?? '';
   return isStatus(wanted) ? wanted : '';
+}
+
+/**
+ * What a page URL's query asks the list for. A search and a status cannot be combined
+ * (the API answers 400), so a search wins.
+ * @param {string} query e.g. `location.search`
+ * @returns {{ status: string, search: string }}
+ */
+export function listQueryFromSearch(query) {
+  const search = (new URLSearchParams(query).get('search') ?? '').trim().slice(0, SEARCH_MAX);
+  return search ? { status: '', search } : { status: statusFromSearch(query), search: '' };
+}
+
+/**
+ * The page URL that keeps the list's query across a reload; other parameters stay.
+ * @param {string} href @param {{ status: string, search?: string }} query '' for none
+ */
+export function urlWithListQuery(href, { status, search = '' }) {
+  const url = new URL(href);
+  /** @type {[string, string][]} */
+  const wanted = [
+    ['status', status],
+    ['search', search],
+  ];
+  for (const [key, value] of wanted) {
+    if (value) url.searchParams.set(key, value);
+    else url.searchParams.delete(key);
+  }
+  return url.href;
 }
 
 /**
@@ -24,10 +56,11 @@ export function urlWithStatus(href, status) {
 
 /**
  * The query of the list's first page.
- * @param {string} status '' for all @param {number} pageSize
+ * @param {string} status '' for all @param {number} pageSize @param {string} [search] '' for none
  */
-export function firstPageQuery(status, pageSize) {
+export function firstPageQuery(status, pageSize, search = '') {
   const query = new URLSearchParams({ limit: String(pageSize) });
-  if (status) query.set('status', status);
+  if (search) query.set('search', search);
+  else if (status) query.set('status', status);
   return query;
 }

@@ -95,5 +95,46 @@ export function controlNames(task) {
     remove: `Delete ${label}`,
     copy: `Copy task id of ${label}`,
     progress: `Progress of ${label}`,
+    rerun: `Re-run ${label}`,
+    select: `Select ${label}`,
   };
+}
+
+/** @type {Record<string, string>} */
+const EVENT_WORDS = {
+  created: 'Created',
+  started: 'Started',
+  cancel_requested: 'Cancellation requested',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/**
+ * What one timeline entry says, e.g. "Progress 50 %" or "Started".
+ * @param {{ type: string, progress?: number }} event
+ */
+export function eventWords(event) {
+  if (event.type === 'progress') return `Progress ${formatPercent(event.progress)}`;
+  return EVENT_WORDS[event.type] ?? event.type;
+}
+
+/**
+ * The estimated finish as words: "about 12 s left (at 10:00:22)", or a dash without one.
+ * @param {{ finishAt: number, remainingMs: number } | null} estimate @param {number} now
+ */
+export function etaText(estimate, now) {
+  if (!estimate) return '—';
+  const at = formatTime(new Date(estimate.finishAt).toISOString(), now);
+  if (estimate.remainingMs < 1_000) return `any moment now (${at})`;
+  return `about ${formatDuration(estimate.remainingMs)} left (at ${at})`;
+}
+
+/**
+ * A task's input for reading: indented JSON, or a dash without any.
+ * @param {unknown} input
+ */
+export function prettyInput(input) {
+  if (input === undefined || input === null) return '—';
+  return JSON.stringify(input, null, 2);
 }

@@ -21,6 +21,7 @@ export const STATUSES = /** @type {const} */ ([
  *   status: string,
  *   name?: string | null,
  *   type?: string,
+ *   input?: unknown,
  *   progress?: number,
  *   result?: unknown,
  *   error?: string | null,
@@ -28,6 +29,7 @@ export const STATUSES = /** @type {const} */ ([
  *   updated_at?: string,
  *   started_at?: string | null,
  *   finished_at?: string | null,
+ *   events?: { at: string, type: string, progress?: number }[],
  * }} Task
  */
 

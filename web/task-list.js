@@ -1,7 +1,5 @@
 // @ts-check
-/** The shown list of tasks as pure data: merging pages, ordering, counting. */
-import { STATUSES } from './statuses.js';
-
+/** The shown list of tasks as pure data: merging pages and ordering. */
 /** @typedef {import('./statuses.js').Task} Task */
 
 /**
@@ -14,18 +12,36 @@ export function isOlder(a, b) {
 }
 
 /**
+ * A task's place in search results, as the API orders them: the name as search compares it
+ * (NFKC, lower case, trimmed), then the id.
+ * @param {Task} task
+ */
+export function searchOrderKey(task) {
+  return `${(task.name ?? '').normalize('NFKC').toLowerCase().trim()}#${task.task_id}`;
+}
+
+/**
+ * Whether task `a` sorts after task `b` in search results (ordered by name).
+ * @param {Task} a @param {Task} b
+ */
+export function isAfterByName(a, b) {
+  return searchOrderKey(a) > searchOrderKey(b);
+}
+
+/**
  * The shown list after a refresh of the first page. The first page is the truth for
  * every task as new as its last one; older tasks loaded with "Load more" are kept.
  * `olderKept` is false when none were kept, e.g. because so many tasks arrived that
  * the first page no longer touches the loaded ones (a gap the user can load again).
  * @param {Task[]} shown @param {Task[]} firstPage @param {boolean} firstPageHasMore
+ * @param {(a: Task, b: Task) => boolean} [sortsAfter] the list's order: newest first unless given
  * @returns {{ tasks: Task[], olderKept: boolean }}
  */
-export function mergeFirstPage(shown, firstPage, firstPageHasMore) {
+export function mergeFirstPage(shown, firstPage, firstPageHasMore, sortsAfter = isOlder) {
   const last = firstPage.at(-1);
   if (!firstPageHasMore || !last) return { tasks: firstPage, olderKept: false };
   const inFirstPage = new Set(firstPage.map((task) => task.task_id));
-  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && isOlder(task, last));
+  const older = shown.filter((task) => !inFirstPage.has(task.task_id) && sortsAfter(task, last));
   const touches = shown.some((task) => inFirstPage.has(task.task_id));
   if (older.length === 0 || !touches) return { tasks: firstPage, olderKept: false };
   return { tasks: [...firstPage, ...older], olderKept: true };
@@ -53,29 +69,4 @@ export function upsert(shown, task) {
 /** @param {Task[]} shown @param {string} taskId */
 export function without(shown, taskId) {
   return shown.filter((task) => task.task_id !== taskId);
-}
-
-/**
- * How many of `tasks` have each status; every status is present, unknown ones are not.
- * @param {Task[]} tasks
- * @returns {Record<string, number>}
- */
-export function countByStatus(tasks) {
-  /** @type {Record<string, number>} */
-  const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
-  for (const task of tasks) {
-    const count = counts[task.status];
-    if (count !== undefined) counts[task.status] = count + 1;
-  }
-  return counts;
-}
-
-/**
- * What the counts were taken of: the loaded tasks only, since counting the whole table
- * would cost a request per status on every refresh.
- * @param {{ count: number, status: string, more: boolean }} shown
- */
-export function countsNote({ count, status, more }) {
-  const which = `${status ? `${status} ` : ''}task${count === 1 ? '' : 's'}`;
-  return `Of the ${count} loaded ${which}${more ? ', more not loaded yet' : ''}`;
 }

@@ -7,8 +7,9 @@ import {
   outcomeOf,
   progressOf,
 } from './format.js';
+import { taskHref } from './route.js';
 import { isActive, STATUSES, wordsFor } from './statuses.js';
-import { countByStatus, countsNote } from './task-list.js';
+import { totalsNote } from './totals.js';
 
 /** @param {string} tag @param {string} [className] @param {string} [text] */
 function element(tag, className, text) {
@@ -36,16 +37,31 @@ function metaItem(list, label) {
 }
 
 /**
- * @param {object} task
- * @param {{ cancel(id: string): void, remove(id: string): void, copy(id: string, source: HTMLElement, button: HTMLButtonElement): void }} actions
+ * @typedef {{
+ *   cancel(id: string): void,
+ *   remove(id: string): void,
+ *   rerun(id: string): void,
+ *   select(id: string, selected: boolean): void,
+ *   copy(id: string, source: HTMLElement, button: HTMLButtonElement): void,
+ * }} CardActions
  */
+
+/** @param {object} task @param {CardActions} actions */
 function createCard(task, actions) {
   const id = task.task_id;
   const card = element('li', 'task');
   card.dataset.taskId = id;
 
   const title = element('div', 'task-title');
+  const select = /** @type {HTMLInputElement} */ (element('input', 'select'));
+  select.type = 'checkbox';
+  select.addEventListener('change', () => actions.select(id, select.checked));
   const name = element('h3', 'task-name');
+  const link = /** @type {HTMLAnchorElement} */ (element('a'));
+  link.href = taskHref(id);
+  name.append(link);
+  const mark = element('span', 'bulk-mark');
+  mark.hidden = true;
   const idLine = element('div', 'task-id');
   const idText = element('code', '', id);
   idText.title = id;
@@ -53,7 +69,7 @@ function createCard(task, actions) {
   copy.type = 'button';
   copy.addEventListener('click', () => actions.copy(id, idText, copy));
   idLine.append(idText, copy);
-  title.append(name, idLine);
+  title.append(select, name, idLine, mark);
 
   const state = element('div', 'task-state');
   const badge = element('span', 'badge');
@@ -77,17 +93,24 @@ function createCard(task, actions) {
   outcome.append(outcomeLabel, outcomeText);
 
   const buttons = element('div', 'task-actions');
+  const rerun = element('button', 'secondary', 'Re-run');
+  rerun.type = 'button';
+  rerun.addEventListener('click', () => actions.rerun(id));
   const cancel = element('button', 'secondary', 'Cancel');
   cancel.type = 'button';
   cancel.addEventListener('click', () => actions.cancel(id));
   const remove = element('button', 'danger', 'Delete');
   remove.type = 'button';
   remove.addEventListener('click', () => actions.remove(id));
-  buttons.append(cancel, remove);
+  buttons.append(rerun, cancel, remove);
 
   card.append(title, state, meta, outcome, buttons);
   card.parts = {
     name,
+    link,
+    select,
+    mark,
+    rerun,
     badge,
     progress,
     percent,
@@ -107,7 +130,7 @@ function updateCard(card, task, now) {
   const parts = card.parts;
   card.dataset.status = task.status;
   card.task = task;
-  setText(parts.name, task.name ?? task.task_id);
+  setText(parts.link, task.name?.trim() ? task.name : task.task_id);
   parts.name.classList.toggle('unnamed', !task.name);
   setText(parts.badge, task.status);
   const progress = progressOf(task.progress);
@@ -118,6 +141,8 @@ function updateCard(card, task, now) {
   setLabel(parts.remove, names.remove);
   setLabel(parts.copy, names.copy);
   setLabel(parts.progress, names.progress);
+  setLabel(parts.rerun, names.rerun);
+  setLabel(parts.select, names.select);
   setText(parts.type, task.type);
   setText(parts.created, formatTime(task.created_at, now));
   setText(parts.updated, formatTime(task.updated_at, now));
@@ -129,6 +154,23 @@ function updateCard(card, task, now) {
   setText(parts.outcomeLabel, outcome ? `${outcome[0]}: ` : '');
   setText(parts.outcomeText, outcome ? outcome[1] : '');
   hideKeepingFocus(parts.cancel, !isActive(task), parts.remove);
+  hideKeepingFocus(parts.rerun, isActive(task), parts.remove);
+}
+
+/**
+ * Ticks the checkbox of each selected card and shows the mark a bulk action left on it.
+ * @param {HTMLElement} list @param {Set<string>} selected @param {Map<string, { text: string, done: boolean }>} marks
+ */
+export function renderSelection(list, selected, marks) {
+  for (const card of list.children) {
+    const { select, mark } = card.parts;
+    const id = card.dataset.taskId;
+    if (select.checked !== selected.has(id)) select.checked = selected.has(id);
+    const note = marks.get(id);
+    mark.hidden = !note;
+    setText(mark, note?.text ?? '');
+    mark.classList.toggle('failed', note ? !note.done : false);
+  }
 }
 
 /** Shows or hides `button`; if it goes while focused, `heir` takes the focus. */
@@ -181,40 +223,63 @@ export function tickCards(list, now) {
 }
 
 /**
- * The status filter's options and the counts' items, one per status, from STATUSES.
+ * The status filter's options and the totals' buttons, one per status, from STATUSES.
  * @param {HTMLSelectElement} filter @param {HTMLElement} counts
+ * @param {(status: string) => void} choose called with a total's status when it is clicked
  */
-export function renderStatusControls(filter, counts) {
+export function renderStatusControls(filter, counts, choose) {
   filter.replaceChildren(new Option('All', ''), ...STATUSES.map((each) => new Option(each, each)));
   counts.replaceChildren(
     ...STATUSES.map((status) => {
       const words = wordsFor(status);
       const item = element('li');
       item.dataset.status = status;
+      const button = element('button', 'total');
+      button.type = 'button';
+      button.setAttribute('aria-pressed', 'false');
+      // The space keeps the accessible name "Success 31", not "Success31".
+      button.append(element('span', 'label', words.label), ' ', element('span', 'count', '–'));
+      button.addEventListener('click', () => choose(status));
       const bar = element('progress');
       bar.max = 1;
       bar.value = 0;
       bar.setAttribute('aria-label', words.share);
-      item.append(element('span', 'label', words.label), element('span', 'count', '0'), bar);
+      item.append(button, bar);
       return item;
     }),
   );
 }
 
 /**
- * Fills the counts per status, of the loaded tasks only.
+ * Fills the true totals per status; the chosen status's button is pressed.
  * @param {HTMLElement} counts the list with one item per status
- * @param {HTMLElement} note where to say what was counted
+ * @param {HTMLElement} note where to say how many there are in all
+ * @param {{ totals: import('./totals.js').Totals | null, status: string }} shown
  */
-export function renderSummary(counts, note, { tasks, status, more }) {
-  const byStatus = countByStatus(tasks);
+export function renderSummary(counts, note, { totals, status }) {
   for (const item of counts.children) {
-    const each = item.dataset.status;
+    const each = item.dataset.status ?? '';
     item.classList.toggle('excluded', status !== '' && status !== each);
-    setText(item.querySelector('.count'), String(byStatus[each] ?? 0));
+    const button = item.querySelector('button');
+    const pressed = String(status === each);
+    if (button.getAttribute('aria-pressed') !== pressed)
+      button.setAttribute('aria-pressed', pressed);
+    const count = totals?.counts[each];
+    setText(item.querySelector('.count'), count === undefined ? '–' : String(count));
     const bar = item.querySelector('progress');
-    bar.max = Math.max(1, tasks.length);
-    bar.value = byStatus[each] ?? 0;
+    bar.max = Math.max(1, totals?.total ?? 0);
+    bar.value = count ?? 0;
   }
-  setText(note, countsNote({ count: tasks.length, status, more }));
+  setText(note, totalsNote(totals, status));
+}
+
+/**
+ * Marks a button busy without disabling it, so a keyboard user keeps the focus on it;
+ * its handler ignores activations meanwhile.
+ * @param {HTMLButtonElement} button
+ */
+export function setBusy(button, busy, label) {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+  button.textContent = label;
 }

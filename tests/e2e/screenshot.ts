@@ -1,9 +1,9 @@
 /**
- * Saves screenshots of the dashboard with tasks in every status, light and dark, on a
- * wide screen (the whole page) and on a phone (its first screen):
+ * Saves screenshots of the dashboard with tasks in every status, and of one running task's
+ * page, light and dark, on a wide screen (the whole page) and on a phone (its first screen):
  *   npm run screenshot -- [folder=docs]
- * writes dashboard-light-wide.png, dashboard-dark-wide.png, dashboard-light-phone.png and
- * dashboard-dark-phone.png, and dashboard.png as a copy of the first.
+ * writes dashboard-{light,dark}-{wide,phone}.png and task-page-{light,dark}-{wide,phone}.png,
+ * and dashboard.png as a copy of dashboard-light-wide.png.
  */
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -55,6 +55,7 @@ try {
     (await api('POST', '/tasks', { name, type: 'simulate', input: { duration_seconds, fail } }))
       .body.task_id as string;
 
+  const ledger = await create('Monthly ledger export', 60);
   await create('Nightly sales report', 2);
   await create('Invoice export', 3, true);
   const resize = await create('Resize product images', 600);
@@ -73,12 +74,24 @@ try {
       colorScheme: shot.scheme,
     });
     await page.goto(service.url);
-    await page.locator('[data-task-id]').nth(7).waitFor();
+    await page.locator('[data-task-id]').nth(8).waitFor();
+    // The totals come after the first page of the list.
+    await page.locator('#summary-note', { hasText: 'in all' }).waitFor();
     await sleep(1_200);
     const file = join(folder, `dashboard-${shot.scheme}-${shot.screen}.png`);
     await page.screenshot({ path: file, fullPage: shot.fullPage });
-    await page.close();
     console.log(`Saved ${file} (${shot.width} px wide)`);
+
+    await page.goto(`${service.url}/#/tasks/${ledger}`);
+    await page.locator('#detail-eta', { hasText: 'left' }).waitFor();
+    await page.locator('#timeline li').nth(1).waitFor();
+    await sleep(600);
+    // A reader looks at the page, not at the focus ring on its heading.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const taskFile = join(folder, `task-page-${shot.scheme}-${shot.screen}.png`);
+    await page.screenshot({ path: taskFile, fullPage: shot.fullPage });
+    await page.close();
+    console.log(`Saved ${taskFile} (${shot.width} px wide)`);
   }
   copyFileSync(join(folder, 'dashboard-light-wide.png'), join(folder, 'dashboard.png'));
 } catch (error) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { firstPageQuery, statusFromSearch, urlWithStatus } from '../../web/filter.js';
+import {
+  firstPageQuery,
+  listQueryFromSearch,
+  statusFromSearch,
+  urlWithListQuery,
+  urlWithStatus,
+} from '../../web/filter.js';
 
 describe('statusFromSearch', () => {
   it('reads a known status in any case and ignores anything else', () => {
@@ -22,5 +28,34 @@ describe('firstPageQuery', () => {
   it('asks for one page, filtered on the server when a status is chosen', () => {
     expect(String(firstPageQuery('', 20))).toBe('limit=20');
     expect(String(firstPageQuery('CANCELLED', 20))).toBe('limit=20&status=CANCELLED');
+  });
+});
+
+describe('listQueryFromSearch', () => {
+  it('reads a trimmed search, which wins over a status', () => {
+    expect(listQueryFromSearch('?search=%20Nightly%20')).toEqual({ status: '', search: 'Nightly' });
+    expect(listQueryFromSearch('?search=x&status=RUNNING')).toEqual({ status: '', search: 'x' });
+    expect(listQueryFromSearch('?status=running&search=%20')).toEqual({
+      status: 'RUNNING',
+      search: '',
+    });
+  });
+});
+
+describe('urlWithListQuery', () => {
+  it('keeps one of status and search in the page URL and other parameters as they are', () => {
+    const page = 'http://localhost:3000/?x=1&status=RUNNING#/';
+    expect(urlWithListQuery(page, { status: '', search: 'night ly' })).toBe(
+      'http://localhost:3000/?x=1&search=night+ly#/',
+    );
+    expect(urlWithListQuery(page, { status: 'FAILURE' })).toBe(
+      'http://localhost:3000/?x=1&status=FAILURE#/',
+    );
+  });
+});
+
+describe('firstPageQuery with a search', () => {
+  it('sends the search and never a status with it, which the API refuses', () => {
+    expect(String(firstPageQuery('RUNNING', 20, 'night'))).toBe('limit=20&search=night');
   });
 });

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   controlNames,
   durationOf,
+  etaText,
+  eventWords,
   formatDuration,
   formatPercent,
   formatTime,
   outcomeOf,
+  prettyInput,
   progressOf,
   taskLabel,
 } from '../../web/format.js';
@@ -118,6 +121,8 @@ describe('taskLabel and controlNames', () => {
       remove: 'Delete nightly report',
       copy: 'Copy task id of nightly report',
       progress: 'Progress of nightly report',
+      rerun: 'Re-run nightly report',
+      select: 'Select nightly report',
     });
   });
 
@@ -125,5 +130,33 @@ describe('taskLabel and controlNames', () => {
     expect(taskLabel({ ...base, name: null })).toBe(base.task_id);
     expect(taskLabel({ ...base, name: '   ' })).toBe(base.task_id);
     expect(controlNames({ ...base, name: null }).cancel).toBe(`Cancel ${base.task_id}`);
+  });
+});
+
+describe('eventWords', () => {
+  it('names each timeline entry, with the milestone of a progress entry', () => {
+    expect(eventWords({ type: 'created' })).toBe('Created');
+    expect(eventWords({ type: 'cancel_requested' })).toBe('Cancellation requested');
+    expect(eventWords({ type: 'progress', progress: 50 })).toBe('Progress 50 %');
+    expect(eventWords({ type: 'something new' })).toBe('something new');
+  });
+});
+
+describe('etaText', () => {
+  it('says how long is left and when, or a dash without an estimate', () => {
+    const now = Date.parse('2026-11-30T10:00:00.000Z');
+    const text = etaText({ finishAt: now + 75_000, remainingMs: 75_000 }, now);
+    expect(text).toMatch(/^about 1 min 15 s left \(at .+\)$/);
+    expect(etaText({ finishAt: now, remainingMs: 0 }, now)).toMatch(/^any moment now/);
+    expect(etaText(null, now)).toBe('—');
+  });
+});
+
+describe('prettyInput', () => {
+  it('indents the input as JSON', () => {
+    expect(prettyInput({ duration_seconds: 10, fail: false })).toBe(
+      '{\n  "duration_seconds": 10,\n  "fail": false\n}',
+    );
+    expect(prettyInput(undefined)).toBe('—');
   });
 });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../web/statuses.js';
 import {
   appendPage,
-  countByStatus,
-  countsNote,
+  isAfterByName,
   isOlder,
   mergeFirstPage,
+  searchOrderKey,
   upsert,
   without,
 } from '../../web/task-list.js';
@@ -90,24 +90,28 @@ describe('upsert and without', () => {
   });
 });
 
-describe('countByStatus', () => {
-  it('counts every status, zero for the absent ones, and ignores unknown statuses', () => {
-    const tasks = [task('t1', 'SUCCESS'), task('t2', 'SUCCESS'), task('t3', 'FAILURE')];
-    expect(countByStatus([...tasks, task('t4', 'ARCHIVED')])).toEqual({
-      PENDING: 0,
-      RUNNING: 0,
-      SUCCESS: 2,
-      FAILURE: 1,
-      CANCELLED: 0,
-    });
+describe('mergeFirstPage of search results', () => {
+  const named = (id: string, name: string): Task => ({
+    task_id: id,
+    status: 'SUCCESS',
+    name,
+    created_at: '2026-11-30T00:00:00.000Z',
   });
-});
 
-describe('countsNote', () => {
-  it('says what was counted', () => {
-    expect(countsNote({ count: 1, status: '', more: false })).toBe('Of the 1 loaded task');
-    expect(countsNote({ count: 20, status: 'RUNNING', more: true })).toBe(
-      'Of the 20 loaded RUNNING tasks, more not loaded yet',
+  it('keeps loaded results that sort after the first page by name, as the API orders them', () => {
+    const shown = [
+      named('1', 'alpha'),
+      named('2', 'Beta'),
+      named('3', 'gamma'),
+      named('4', 'Zeta'),
+    ];
+    const merged = mergeFirstPage(
+      shown,
+      [named('1', 'alpha'), named('2', 'Beta')],
+      true,
+      isAfterByName,
     );
+    expect(ids(merged.tasks)).toEqual(['1', '2', '3', '4']);
+    expect(searchOrderKey(named('9', ' Ｂeta '))).toBe('beta#9');
   });
 });
