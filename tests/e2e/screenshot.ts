@@ -2,10 +2,8 @@
  * Saves screenshots of the dashboard with tasks in every status, and of one running task's
  * page, light and dark, on a wide screen (the whole page) and on a phone (its first screen):
  *   npm run screenshot -- [folder=docs]
- * writes dashboard-{light,dark}-{wide,phone}.png and task-page-{light,dark}-{wide,phone}.png,
- * and dashboard.png as a copy of dashboard-light-wide.png.
+ * writes dashboard-{light,dark}-{wide,phone}.png and task-page-{light,dark}-{wide,phone}.png.
  */
-import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
@@ -93,7 +91,6 @@ try {
     await page.close();
     console.log(`Saved ${taskFile} (${shot.width} px wide)`);
   }
-  copyFileSync(join(folder, 'dashboard-light-wide.png'), join(folder, 'dashboard.png'));
 } catch (error) {
   console.error(service.output());
   throw error;
