@@ -44,7 +44,13 @@ import {
   type TaskEvent,
   TRANSITION_EVENTS,
 } from './timeline.ts';
-import { readTotals, type Totals, totalsUpdates } from './totals.ts';
+import {
+  AtCapacityError,
+  readTotals,
+  refusedForCapacity,
+  type Totals,
+  totalsUpdates,
+} from './totals.ts';
 
 export type { TaskEvent } from './timeline.ts';
 export type { Totals } from './totals.ts';
@@ -126,6 +132,11 @@ export interface TaskTable {
   db: DynamoDBDocumentClient;
   name: string;
   retentionSeconds: number;
+  /**
+   * Tasks RUNNING at once at most: a start is refused with AtCapacityError when as many hold
+   * a slot (the admission semaphore in totals.ts). Unset, starts are counted but not capped.
+   */
+  maxRunningTasks?: number;
   /** Waits between retries of a write that lost a race; tests inject one. */
   sleep?: (ms: number) => Promise<unknown>;
 }
@@ -380,6 +391,7 @@ export async function transitionTask(
       );
       return toTask({ ...item, ...set });
     } catch (error) {
+      if (refusedForCapacity(error)) throw new AtCapacityError(taskId);
       if (!lostRace(error) || attempt + 1 >= MAX_RACE_ATTEMPTS) throw error;
       await backoff(table, attempt);
     }

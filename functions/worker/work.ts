@@ -4,12 +4,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock.ts';
 import { env } from '../config.ts';
-import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { publishMetrics, recordFinished, recordStarted, tracer } from '../observability.ts';
+import { publishMetrics, recordFinished, tracer } from '../observability.ts';
+import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
+import { workflowFromEnvironment } from '../tasks/launcher.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import {
   getTask,
@@ -32,7 +33,7 @@ export interface WorkOutput {
   done: boolean;
 }
 
-type Deps = Pick<Dependencies, 'table' | 'clock'> & {
+type Deps = Admission & {
   /** Longest stretch of work one invocation does before handing back to the workflow. */
   sliceMs: number;
 };
@@ -52,30 +53,24 @@ const SAFETY_MS = 5_000;
  * DependencyUnavailable, which the workflow retries for minutes: the slice is redone from
  * the last saved progress, so a blip never fails a task.
  */
-export function makeHandler({ table, clock, sliceMs }: Deps) {
+export function makeHandler(deps: Deps) {
+  const { table, clock, sliceMs } = deps;
   return middy(async ({ task_id }: WorkInput, context: WorkContext): Promise<WorkOutput> => {
     const finished = { task_id, done: true };
     logger.appendKeys({ task_id });
     const deadline =
       clock.now().getTime() + Math.min(sliceMs, context.getRemainingTimeInMillis() - SAFETY_MS);
     try {
-      let task = await getTask(table, task_id);
+      const task = await getTask(table, task_id);
       if (!task || isFinished(task.status)) return finished;
-      if (task.status === 'PENDING') {
-        const now = clock.now();
-        task = await transitionTask(
-          table,
-          task_id,
-          'start',
-          { started_at: now.toISOString() },
-          now,
-          SERVICE_ACCESS,
-        );
-        recordStarted(task);
-        logger.info('Task started');
-      }
+      // Admission starts tasks before their execution; only an execution started before
+      // admission existed finds one PENDING. It waits, retried, until the task is admitted.
+      if (task.status === 'PENDING') throw new TaskNotAdmittedError(task_id);
       const slice = { table, clock, deadline, reference: context.awsRequestId };
-      return (await runSlice(task, slice)) ? finished : { task_id, done: false };
+      if (!(await runSlice(task, slice))) return { task_id, done: false };
+      // The task left RUNNING: its slot goes to the oldest waiting task.
+      await admitAfterRelease(deps);
+      return finished;
     } catch (error) {
       if (error instanceof TransitionRefusedError) {
         logger.info('Task left RUNNING elsewhere; stopping', {
@@ -95,6 +90,14 @@ export function makeHandler({ table, clock, sliceMs }: Deps) {
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics);
+}
+
+/** A PENDING task reached the worker: the workflow waits (its Retry) until it is admitted. */
+export class TaskNotAdmittedError extends Error {
+  constructor(taskId: string) {
+    super(`Task ${taskId} waits for a free slot`);
+    this.name = 'TaskNotAdmitted';
+  }
 }
 
 interface Slice {
@@ -184,6 +187,8 @@ export const handler = wiredAtFirstCall(() =>
   makeHandler({
     table: tableFromEnvironment(),
     clock: systemClock,
+    workflow: workflowFromEnvironment(),
+    maxRunningTasks: env.maxRunningTasks(),
     sliceMs: env.workSliceSeconds() * 1000,
   }),
 );
