@@ -32,7 +32,7 @@ import {
   saveResponse,
   takeOver,
 } from '../tasks/idempotency.ts';
-import { workflowFromEnvironment } from '../tasks/launcher.ts';
+import { startExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { newTask, type Task } from '../tasks/model.ts';
 import {
   createTask,
@@ -134,8 +134,8 @@ async function launch(
 
 /**
  * Finishes the create of a request that claimed the key and died: the task the record
- * names is written if it is not yet, started if still PENDING (a started one is not
- * started twice: executions are named by task id), and answered as it is now.
+ * names is written if it is not yet, admitted if still PENDING, its execution started if
+ * RUNNING (never twice: executions are named by task id), and answered as it is now.
  */
 async function resume(
   deps: Deps,
@@ -155,7 +155,15 @@ async function resume(
   }
   if (!task) throw new Error(`Task ${taskId} of an idempotency key vanished while resumed`);
   logger.appendKeys({ task_id: taskId });
-  return task.status === 'PENDING' ? start(deps, task) : created(task);
+  if (task.status === 'PENDING') return start(deps, task);
+  if (task.status === 'RUNNING') {
+    // Admitted by the request that died, maybe before it started the execution; a start of
+    // an execution that exists changes nothing, and the reconciler would start it anyway.
+    await startExecution(deps.workflow, taskId).catch((error) => {
+      logger.warn('Could not start the execution of a resumed task', error as Error);
+    });
+  }
+  return created(task);
 }
 
 function replay(stored: StoredResponse): Response {

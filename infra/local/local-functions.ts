@@ -147,6 +147,8 @@ function resolveVariables(
 ): Record<string, string> {
   const resolve = (name: string, value: unknown): string => {
     if (typeof value === 'string') return value;
+    // Work and RecordFailure get it built from the state machine's fixed name (Fn::Join).
+    if (name === 'STATE_MACHINE_ARN') return resources.stateMachineArn;
     const ref = (value as { Ref?: string }).Ref;
     const type = ref ? all[ref]?.Type : undefined;
     if (type === 'AWS::DynamoDB::GlobalTable' || type === 'AWS::DynamoDB::Table') {

@@ -86,7 +86,7 @@ async function cancel(taskId: string): Promise<HttpAnswer> {
     id: taskId,
     body: JSON.stringify({ status: 'CANCELLED' }),
   });
-  const answer = (await makeCancel({ table, workflow, clock })(event, context)) as Exclude<
+  const answer = (await makeCancel({ table, workflow, clock, maxRunningTasks: 10 })(event, context)) as Exclude<
     APIGatewayProxyResultV2,
     string
   >;
@@ -95,7 +95,7 @@ async function cancel(taskId: string): Promise<HttpAnswer> {
 
 async function remove(taskId: string): Promise<number> {
   const event = httpEvent({ method: 'DELETE', path: `/tasks/${taskId}`, id: taskId });
-  const answer = (await makeDelete({ table, workflow })(event, context)) as { statusCode: number };
+  const answer = (await makeDelete({ table, workflow, clock, maxRunningTasks: 10 })(event, context)) as { statusCode: number };
   return answer.statusCode;
 }
 
