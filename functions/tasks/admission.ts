@@ -47,9 +47,12 @@ const PAGE = 100;
 const MAX_ROUNDS = 5;
 
 /**
- * Fills free slots with the oldest PENDING tasks. `include` names a task known to be
- * PENDING that the index may not show yet (it is eventually consistent): a create passes
- * its own task, which then starts at once if no older task waits.
+ * Fills free slots with the oldest PENDING tasks, admitting one round's tasks at once (the
+ * semaphore keeps concurrent starts under the cap), with one start time: they were
+ * admitted together. `include` names a task known to be PENDING that the index may not
+ * show yet (it is eventually consistent): a create passes its own task, and then admits
+ * only tasks up to it, the older ones first; newer ones are their own creates' to admit,
+ * so a create never does more than its share of the work.
  */
 export async function admitWaitingTasks(
   deps: Admission,
@@ -60,21 +63,22 @@ export async function admitWaitingTasks(
     const free = deps.maxRunningTasks - (await runningCount(deps.table));
     if (free <= 0) break;
     const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
-    if (round === 0 && include !== undefined && !ids.includes(include)) {
-      ids.push(include);
-      ids.sort();
+    let candidates = ids;
+    if (include !== undefined) {
+      candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);
     }
-    let taken = 0;
-    for (const taskId of ids) {
-      if (taken >= free) break;
-      const outcome = await admit(deps, taskId);
-      if (outcome === 'full') return admitted;
-      if (outcome === 'gone') continue;
-      taken++;
+    const now = deps.clock.now();
+    const outcomes = await Promise.all(
+      candidates.slice(0, free).map((taskId) => admit(deps, taskId, now)),
+    );
+    for (const outcome of outcomes) {
+      if (typeof outcome === 'string') continue;
       if (outcome.started) admitted.started.push(outcome.task);
       else admitted.unstarted.push({ task: outcome.task, error: outcome.error });
     }
-    if (!more) break;
+    const full = outcomes.includes('full');
+    const allTaken = outcomes.length > 0 && !outcomes.includes('gone');
+    if (full || allTaken || !more || include !== undefined) break;
   }
   return admitted;
 }
@@ -87,10 +91,10 @@ type Outcome =
 
 /** The start transition, conditioned on a free slot, then the task's execution. */
 async function admit(
-  { table, workflow, clock, maxRunningTasks }: Admission,
+  { table, workflow, maxRunningTasks }: Admission,
   taskId: string,
+  now: Date,
 ): Promise<Outcome> {
-  const now = clock.now();
   let task: Task;
   try {
     task = await transitionTask(
