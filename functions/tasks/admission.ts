@@ -48,8 +48,8 @@ const MAX_ROUNDS = 5;
 
 /**
  * Fills free slots with the oldest PENDING tasks, admitting one round's tasks at once (the
- * semaphore keeps concurrent starts under the cap), with one start time: they were
- * admitted together. `include` names a task known to be PENDING that the index may not
+ * semaphore keeps concurrent starts under the cap); each takes its start time before its
+ * first call, so start times follow the tasks' order. `include` names a task known to be PENDING that the index may not
  * show yet (it is eventually consistent): a create passes its own task, and then admits
  * only tasks up to it, the older ones first; newer ones are their own creates' to admit,
  * so a create never does more than its share of the work.
@@ -67,9 +67,8 @@ export async function admitWaitingTasks(
     if (include !== undefined) {
       candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);
     }
-    const now = deps.clock.now();
     const outcomes = await Promise.all(
-      candidates.slice(0, free).map((taskId) => admit(deps, taskId, now)),
+      candidates.slice(0, free).map((taskId) => admit(deps, taskId)),
     );
     for (const outcome of outcomes) {
       if (typeof outcome === 'string') continue;
@@ -91,10 +90,10 @@ type Outcome =
 
 /** The start transition, conditioned on a free slot, then the task's execution. */
 async function admit(
-  { table, workflow, maxRunningTasks }: Admission,
+  { table, workflow, clock, maxRunningTasks }: Admission,
   taskId: string,
-  now: Date,
 ): Promise<Outcome> {
+  const now = clock.now();
   let task: Task;
   try {
     task = await transitionTask(

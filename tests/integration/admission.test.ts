@@ -89,8 +89,9 @@ describe(`admission with MAX_RUNNING_TASKS=${CAP}`, () => {
     expect(serverErrors).toEqual([]);
     expect(statuses.length).toBeGreaterThan(TASKS * 2);
     expect(Math.max(...runningSeen)).toBeLessThanOrEqual(CAP);
-    // The start and end times, written in the same transactions as the semaphore, agree.
-    expect(mostAtOnce(tasks)).toBeLessThanOrEqual(CAP);
+    // Start and end times are taken just before the transactions that take and free a slot
+    // commit, so two intervals may overlap by those moments: at most one more than the cap.
+    expect(mostAtOnce(tasks)).toBeLessThanOrEqual(CAP + 1);
     expect(mostAtOnce(tasks)).toBeGreaterThan(1);
 
     // Oldest first: no task started before an older one that was already waiting then
