@@ -111,7 +111,7 @@ async function admit(
     throw error;
   }
   recordStarted(task);
-  logger.info('Task admitted', { task_id: taskId });
+  logger.info('Task started', { task_id: taskId });
   try {
     await startExecution(workflow, taskId);
     return { started: true, task };
