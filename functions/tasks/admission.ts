@@ -26,6 +26,14 @@ import { AtCapacityError, runningCount } from './totals.ts';
  * (the Work function, RecordFailure, cancel, delete) and in every reconciler sweep.
  * A crash between the start transition and StartExecution leaves a RUNNING task with no
  * execution, which the reconciler starts.
+ *
+ * Why not an AWS limit alone: the Work function's reserved concurrency caps what running
+ * tasks take from the account (the stack sets it to maxRunningTasks), but executions beyond
+ * it would only retry their throttled invocations, in no order, spending state transitions,
+ * until their retries ran out and they failed. A queue (SQS with a maximum concurrency) would
+ * add a second place that holds a task's state and keep no creation order. The semaphore
+ * needs no new service, is exact because it moves with the status, costs one small update
+ * per start and end, and the order comes from an index the service already has.
  */
 export interface Admission {
   table: TaskTable;
@@ -49,10 +57,10 @@ const MAX_ROUNDS = 5;
 /**
  * Fills free slots with the oldest PENDING tasks, admitting one round's tasks at once (the
  * semaphore keeps concurrent starts under the cap); each takes its start time before its
- * first call, so start times follow the tasks' order. `include` names a task known to be PENDING that the index may not
- * show yet (it is eventually consistent): a create passes its own task, and then admits
- * only tasks up to it, the older ones first; newer ones are their own creates' to admit,
- * so a create never does more than its share of the work.
+ * first call, so start times follow the tasks' order. `include` names a task known to be
+ * PENDING that the index may not show yet (it is eventually consistent): a create passes
+ * its own task, and then admits only tasks up to it, the older ones first; newer ones are
+ * their own creates' to admit, so a create never does more than its share of the work.
  */
 export async function admitWaitingTasks(
   deps: Admission,
