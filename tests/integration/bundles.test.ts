@@ -161,9 +161,10 @@ describe('the synthesized bundles, each with only its template environment', () 
     expect(sfnCalls).toContain('StartExecution');
     const id = created.body.task_id as string;
     const path = `/tasks/${id}/status`;
+    // A slot was free: the create admitted its task (its execution is the stub's).
     expect(await http('GetTaskStatus', { path, id })).toMatchObject({
       status: 200,
-      body: { task_id: id, status: 'PENDING' },
+      body: { task_id: id, status: 'RUNNING' },
     });
     expect((await http('ListTasks', { path: '/tasks' })).body[0].task_id).toBe(id);
     const cancelled = await http('CancelTask', {
