@@ -485,6 +485,32 @@ describe('GET /tasks/{id}/result', () => {
   });
 });
 
+describe('a slot freed by a client', () => {
+  const waiting = stored({ task_id: idOf(2), status: 'PENDING' });
+  const holding = () => {
+    const memory = scriptStore(db, [stored({ status: 'RUNNING', started_at: 'x' }), waiting]);
+    memory.items.set('admission#running', { task_id: 'admission#running', running: 1 });
+    sfn.on(StopExecutionCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    return memory;
+  };
+  const startedNames = () =>
+    sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+
+  it.each([
+    ['cancelling', () => httpEvent({ method: 'PATCH', id: ID, body: '{"status":"CANCELLED"}' })],
+    ['deleting', () => httpEvent({ method: 'DELETE', id: ID })],
+  ])('goes to the oldest waiting task when %s a RUNNING task', async (what, event) => {
+    const { cancel, delete: remove } = mockedTaskHandlers(clock, 1);
+    const memory = holding();
+    const response = await (what === 'cancelling' ? cancel : remove)(event(), context);
+    expect(response.statusCode).toBe(200);
+    expect(memory.items.get(idOf(2))).toMatchObject({ status: 'RUNNING' });
+    expect(startedNames()).toEqual([idOf(2)]);
+    expect(memory.items.get('admission#running')).toMatchObject({ running: 1 });
+  });
+});
+
 describe('DELETE /tasks/{id}', () => {
   it('deletes the task and stops its execution', async () => {
     const memory = scriptStore(db, [stored({ status: 'RUNNING' })]);
