@@ -98,8 +98,15 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
     }
     cursor = page.cursor;
   } while (cursor);
-  const { started, unstarted } = await admitWaitingTasks(deps);
-  sweep.admitted.push(...[...started, ...unstarted.map(({ task }) => task)].map((t) => t.task_id));
+  try {
+    const { started, unstarted } = await admitWaitingTasks(deps);
+    sweep.admitted.push(
+      ...started.map((task) => task.task_id),
+      ...unstarted.map(({ task }) => task.task_id),
+    );
+  } catch (error) {
+    logger.error('Could not admit waiting tasks', { error: error as Error });
+  }
   return sweep;
 }
 
