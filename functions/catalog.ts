@@ -42,8 +42,11 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/tasks',
     entry: 'functions/api/create-task.ts',
-    /** GetItem reads an idempotency key's record and the task it names. */
-    table: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+    /**
+     * GetItem reads an idempotency key's record, the task it names and the admission count;
+     * Query finds older waiting tasks, admitted before the new one.
+     */
+    table: { items: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StartExecution'],
   },
   {
@@ -83,8 +86,9 @@ export const ROUTES: readonly Route[] = [
     method: 'PATCH',
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
-    table: { items: ['GetItem', 'UpdateItem'] },
-    workflow: ['StopExecution'],
+    /** Cancelling a RUNNING task frees a slot, which it gives to the oldest waiting task. */
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+    workflow: ['StopExecution', 'StartExecution'],
   },
   {
     name: 'GetTaskResult',
@@ -98,8 +102,9 @@ export const ROUTES: readonly Route[] = [
     method: 'DELETE',
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
-    table: { items: ['GetItem', 'DeleteItem', 'UpdateItem'] },
-    workflow: ['StopExecution'],
+    /** Deleting a RUNNING task frees a slot, which it gives to the oldest waiting task. */
+    table: { items: ['GetItem', 'DeleteItem', 'UpdateItem'], indexes: ['Query'] },
+    workflow: ['StopExecution', 'StartExecution'],
   },
   {
     name: 'Health',
@@ -123,19 +128,40 @@ export const DEFAULT_ROUTE = {
 /** Timeout of every API function (API Gateway itself gives up after 30 s). */
 export const API_TIMEOUT_SECONDS = 10;
 
-/** The workflow's functions, by the name of the Task state that invokes each. */
+/**
+ * The workflow's functions, by the name of the Task state that invokes each. Both end tasks,
+ * and give the slot a task held to the oldest waiting one (query, start, StartExecution).
+ */
 export const WORKFLOW_FUNCTIONS = {
   Work: {
     entry: 'functions/worker/work.ts',
     timeoutSeconds: 90,
-    table: { items: ['GetItem', 'UpdateItem'] },
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+    workflow: ['StartExecution'],
   },
   RecordFailure: {
     entry: 'functions/worker/record-failure.ts',
     timeoutSeconds: 30,
-    table: { items: ['GetItem', 'UpdateItem'] },
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
+    workflow: ['StartExecution'],
   },
-} as const satisfies Record<string, { entry: string; timeoutSeconds: number; table: TableAccess }>;
+} as const satisfies Record<
+  string,
+  {
+    entry: string;
+    timeoutSeconds: number;
+    table: TableAccess;
+    workflow: readonly WorkflowAction[];
+  }
+>;
+
+/**
+ * Whether a function admits tasks (starts waiting ones, admission.ts): every function that
+ * may start executions does, and gets MAX_RUNNING_TASKS.
+ */
+export function admitsTasks(fn: { workflow?: readonly WorkflowAction[] }): boolean {
+  return fn.workflow?.includes('StartExecution') ?? false;
+}
 
 /** Worker time spent per slice before handing back to the workflow (below the worker's timeout). */
 export const WORK_SLICE_SECONDS = 60;
@@ -148,16 +174,16 @@ export const WORK_SLICE_SECONDS = 60;
 export const RESUME_FUNCTION = {
   entry: 'functions/worker/resume-tasks.ts',
   timeoutSeconds: 60,
-  /** Lists unfinished tasks; reads one before restarting it; records those it gives up on. */
+  /**
+   * Lists RUNNING tasks; reads one before restarting it; records those it gives up on;
+   * admits waiting tasks.
+   */
   table: { items: ['BatchGetItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] },
   /** Starts executions and reads whether they still run. */
   workflow: ['StartExecution', 'DescribeExecution'],
   everyMinutes: 2,
   localEverySeconds: 30,
-  /**
-   * Tasks younger than this are still being started by their create request, and executions
-   * that ended more recently are still having their failure recorded.
-   */
+  /** Executions that ended more recently are still having their failure recorded. */
   stalledAfterSeconds: 120,
 } as const satisfies {
   entry: string;

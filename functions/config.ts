@@ -28,6 +28,8 @@ export const ENVIRONMENT = {
   TASK_RETENTION_DAYS: v.optional(numberFrom(1, 3650), '30'),
   /** Longest stretch of work one worker invocation does before handing back to the workflow. */
   WORK_SLICE_SECONDS: v.optional(numberFrom(1, 840), String(WORK_SLICE_SECONDS)),
+  /** Tasks RUNNING at once at most; set on every function that starts tasks (admission). */
+  MAX_RUNNING_TASKS: v.pipe(numberFrom(1, 10_000), v.integer('must be a whole number')),
 };
 
 type Variable = keyof typeof ENVIRONMENT;
@@ -53,4 +55,5 @@ export const env = {
   serviceVersion: () => read('SERVICE_VERSION'),
   retentionDays: () => read('TASK_RETENTION_DAYS'),
   workSliceSeconds: () => read('WORK_SLICE_SECONDS'),
+  maxRunningTasks: () => read('MAX_RUNNING_TASKS'),
 };

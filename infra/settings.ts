@@ -26,6 +26,12 @@ export interface TasksSettings {
   auth: 'cognito' | 'none';
   /** Whether anyone may create an account on the sign-in page; off, an administrator creates users. */
   selfSignUp: boolean;
+  /**
+   * Tasks RUNNING at once at most; more wait PENDING and start oldest first. Also the Work
+   * function's reserved concurrency, so running tasks never take the API functions' share of
+   * the account's Lambda concurrency (at most the account's quota minus 100).
+   */
+  maxRunningTasks: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
@@ -39,6 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<TasksSettings> = {
   alarmEmail: '',
   auth: 'cognito',
   selfSignUp: false,
+  maxRunningTasks: 100,
 };
 
 export class SettingsError extends Error {
@@ -88,6 +95,7 @@ const PARSERS: Parsers = {
     throw new SettingsError('auth', '"cognito" or "none"', value);
   },
   selfSignUp: (value) => boolean('selfSignUp', value),
+  maxRunningTasks: (value) => integer('maxRunningTasks', value, 1, 10_000),
   alarmEmail: (value) => {
     if (value === '' || (typeof value === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)))
       return value;
@@ -130,5 +138,6 @@ export function readSettings(node: Node, overrides: Partial<TasksSettings> = {})
     alarmEmail: read('alarmEmail'),
     auth: read('auth'),
     selfSignUp: read('selfSignUp'),
+    maxRunningTasks: read('maxRunningTasks'),
   };
 }

@@ -8,7 +8,7 @@ import {
   type StackProps,
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_ROUTE } from '../functions/catalog.ts';
+import { admitsTasks, DEFAULT_ROUTE, ROUTES } from '../functions/catalog.ts';
 import { ServiceAlarms } from './constructs/alarms.ts';
 import { Dashboard } from './constructs/dashboard.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
@@ -62,6 +62,7 @@ export class TasksStack extends Stack {
       tasks: this.tasks,
       defaults,
       logExecutionData: settings.logExecutionData,
+      maxRunningTasks: settings.maxRunningTasks,
     });
     this.signIn = this.addSignIn(settings, service.name);
     this.api = new TasksApi(this, 'Api', {
@@ -74,6 +75,10 @@ export class TasksStack extends Stack {
         burstLimit: settings.apiThrottleBurstLimit,
       },
     });
+    // The routes that start executions admit tasks (create, and cancel and delete, which free slots).
+    for (const route of ROUTES.filter(admitsTasks)) {
+      this.api.functions.get(route.name)?.admitTasks(settings.maxRunningTasks);
+    }
     this.dashboard = new Dashboard(this, 'Dashboard', {
       apiDomainName: this.api.domainName,
       apiPaths: API_PATH_PATTERNS,

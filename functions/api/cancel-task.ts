@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.ts';
-import type { Dependencies } from '../dependencies.ts';
+import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { accessOf, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
@@ -9,6 +9,7 @@ import { CancelTaskBody, ERROR_CODES } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
 import { recordFinished } from '../observability.ts';
+import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
 import {
   TaskAlreadyFinishedError,
   TaskNotFoundError,
@@ -18,14 +19,11 @@ import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import type { Task } from '../tasks/model.ts';
 import { type Access, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 
-type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
+type Deps = Admission;
 
 /** Cancels the task; cancelling a cancelled task is a no-op, a finished one a conflict. */
-async function cancel(
-  { table, workflow, clock }: Deps,
-  taskId: string,
-  scope: Access,
-): Promise<Task> {
+async function cancel(deps: Deps, taskId: string, scope: Access): Promise<Task> {
+  const { table, workflow, clock } = deps;
   try {
     const task = await transitionTask(table, taskId, 'cancel', {}, clock.now(), scope);
     recordFinished(task);
@@ -33,6 +31,8 @@ async function cancel(
       // The worker sees the status within a second and stops by itself.
       logger.warn('Could not stop the execution', error as Error);
     });
+    // Only a started task held a slot; a waiting one frees none.
+    if (task.started_at !== null) await admitAfterRelease(deps);
     return task;
   } catch (error) {
     if (!(error instanceof TransitionRefusedError)) throw error;
@@ -59,5 +59,6 @@ export const handler = wiredAtFirstCall(() =>
     table: tableFromEnvironment(),
     workflow: workflowFromEnvironment(),
     clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
   }),
 );

@@ -4,7 +4,7 @@ import { monotonicFactory } from 'ulid';
 import * as v from 'valibot';
 import { API_TIMEOUT_SECONDS } from '../catalog.ts';
 import { systemClock } from '../clock.ts';
-import type { Dependencies } from '../dependencies.ts';
+import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { type Caller, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
@@ -14,6 +14,12 @@ import { CreateTaskBody, ERROR_CODES, IdempotencyKeyHeader } from '../http/schem
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
 import { countTask, recordFinished } from '../observability.ts';
+import {
+  type Admission,
+  type Admitted,
+  admitAfterRelease,
+  admitWaitingTasks,
+} from '../tasks/admission.ts';
 import { ClientError, ValidationError } from '../tasks/errors.ts';
 import {
   claimKey,
@@ -37,7 +43,7 @@ import {
 } from '../tasks/store.ts';
 import { taskType } from '../tasks/types/index.ts';
 
-type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
+type Deps = Admission;
 type Fields = ReturnType<typeof parseRequest>;
 
 /** A request holding a key is presumed alive this long: no invocation outlives its timeout. */
@@ -70,13 +76,28 @@ function created(task: Task): Response {
   return json(201, task, { location: `/tasks/${task.task_id}/status` });
 }
 
-/** Starts the task's execution; if it cannot start, records the task as failed and answers 503. */
-async function start({ table, workflow, clock }: Deps, task: Task): Promise<Response> {
+/**
+ * Admits the new task if a slot is free and no older task waits (admission.ts); otherwise it
+ * waits PENDING and starts when a slot frees. If it was admitted but its execution did not
+ * start, the task is recorded as failed and the answer is 503. The answer shows the task as
+ * created.
+ */
+async function start(deps: Deps, task: Task): Promise<Response> {
+  const { table, clock } = deps;
+  let admitted: Admitted;
   try {
-    await startExecution(workflow, task.task_id);
+    admitted = await admitWaitingTasks(deps, { include: task.task_id });
   } catch (error) {
+    // The task exists and waits: the next release or reconciler sweep admits it.
+    logger.warn('Could not admit tasks; the task waits PENDING', { error: error as Error });
+    return created(task);
+  }
+  const unstarted = admitted.unstarted.find((entry) => entry.task.task_id === task.task_id);
+  if (unstarted) {
     // No task may wait forever for a workflow that never started.
-    logger.error('Workflow did not start; recording the task as failed', error as Error);
+    logger.error('Workflow did not start; recording the task as failed', {
+      error: unstarted.error as Error,
+    });
     recordFinished(
       await transitionTask(
         table,
@@ -87,6 +108,7 @@ async function start({ table, workflow, clock }: Deps, task: Task): Promise<Resp
         SERVICE_ACCESS,
       ),
     );
+    await admitAfterRelease(deps);
     return json(503, {
       error: 'The task could not be started; it was recorded as FAILURE',
       code: 'start_failed',
@@ -112,8 +134,8 @@ async function launch(
 
 /**
  * Finishes the create of a request that claimed the key and died: the task the record
- * names is written if it is not yet, started if still PENDING (a started one is not
- * started twice: executions are named by task id), and answered as it is now.
+ * names is written if it is not yet, admitted if still PENDING, its execution started if
+ * RUNNING (never twice: executions are named by task id), and answered as it is now.
  */
 async function resume(
   deps: Deps,
@@ -133,7 +155,15 @@ async function resume(
   }
   if (!task) throw new Error(`Task ${taskId} of an idempotency key vanished while resumed`);
   logger.appendKeys({ task_id: taskId });
-  return task.status === 'PENDING' ? start(deps, task) : created(task);
+  if (task.status === 'PENDING') return start(deps, task);
+  if (task.status === 'RUNNING') {
+    // Admitted by the request that died, maybe before it started the execution; a start of
+    // an execution that exists changes nothing, and the reconciler would start it anyway.
+    await startExecution(deps.workflow, taskId).catch((error) => {
+      logger.warn('Could not start the execution of a resumed task', error as Error);
+    });
+  }
+  return created(task);
 }
 
 function replay(stored: StoredResponse): Response {
@@ -237,5 +267,6 @@ export const handler = wiredAtFirstCall(() =>
     table: tableFromEnvironment(),
     workflow: workflowFromEnvironment(),
     clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
   }),
 );

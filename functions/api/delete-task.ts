@@ -1,4 +1,5 @@
-import type { Dependencies } from '../dependencies.ts';
+import { systemClock } from '../clock.ts';
+import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { accessOf, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
@@ -6,10 +7,12 @@ import { taskIdParam } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
 import { countTask } from '../observability.ts';
+import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
 import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { deleteTask, tableFromEnvironment } from '../tasks/store.ts';
 
-export function makeHandler({ table, workflow }: Pick<Dependencies, 'table' | 'workflow'>) {
+export function makeHandler(deps: Admission) {
+  const { table, workflow } = deps;
   return httpHandler(async (event) => {
     const caller = callerOf(event);
     const taskId = taskIdParam(event);
@@ -21,11 +24,17 @@ export function makeHandler({ table, workflow }: Pick<Dependencies, 'table' | 'w
     await stopExecution(workflow, taskId, 'Deleted by a client').catch((error) => {
       logger.warn('Could not stop the execution', error as Error);
     });
+    if (task.status === 'RUNNING') await admitAfterRelease(deps);
     logger.info('Task deleted', { status: task.status });
     return json(200, { task_id: taskId });
   });
 }
 
 export const handler = wiredAtFirstCall(() =>
-  makeHandler({ table: tableFromEnvironment(), workflow: workflowFromEnvironment() }),
+  makeHandler({
+    table: tableFromEnvironment(),
+    workflow: workflowFromEnvironment(),
+    clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
+  }),
 );

@@ -45,7 +45,13 @@ import {
   type TaskEvent,
   TRANSITION_EVENTS,
 } from './timeline.ts';
-import { readTotals, type Totals, totalsUpdates } from './totals.ts';
+import {
+  AtCapacityError,
+  readTotals,
+  refusedForCapacity,
+  type Totals,
+  totalsUpdates,
+} from './totals.ts';
 
 export type { TaskEvent } from './timeline.ts';
 export type { Totals } from './totals.ts';
@@ -127,6 +133,11 @@ export interface TaskTable {
   db: DynamoDBDocumentClient;
   name: string;
   retentionSeconds: number;
+  /**
+   * Tasks RUNNING at once at most: a start is refused with AtCapacityError when as many hold
+   * a slot (the admission semaphore in totals.ts). Unset, starts are counted but not capped.
+   */
+  maxRunningTasks?: number;
   /** Waits between retries of a write that lost a race; tests inject one. */
   sleep?: (ms: number) => Promise<unknown>;
 }
@@ -357,12 +368,18 @@ export async function transitionTask(
       unchangedClause(update, item),
     ];
     if (!access.admin) conditions.push(ownedByClause(update, owner));
-    await writeWithTotals(
-      table,
-      taskId,
-      { Update: taskUpdate(table, taskId, update, conditions) },
-      { owner, from: counted(item) ? from : undefined, to },
-    );
+    try {
+      await writeWithTotals(
+        table,
+        taskId,
+        { Update: taskUpdate(table, taskId, update, conditions) },
+        { owner, from: counted(item) ? from : undefined, to },
+      );
+    } catch (error) {
+      // Checked before the retry: a full semaphore is no lost race, and retrying cannot help.
+      if (refusedForCapacity(error)) throw new AtCapacityError(taskId);
+      throw error;
+    }
     return toTask({ ...item, ...set });
   });
 }

@@ -1,4 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch.ts';
 import { shardOf } from './keys.ts';
 import { STATUSES, type TaskStatus } from './model.ts';
@@ -37,6 +38,16 @@ export function totalsKeysOf(owner: string, taskId: string): string[] {
 
 /** The Update actions moving one task from `from` to `to` (either may be absent). */
 export function totalsUpdates(
+  table: TaskTable,
+  owner: string,
+  taskId: string,
+  from: TaskStatus | undefined,
+  to: TaskStatus | undefined,
+) {
+  return [...counterUpdates(table, owner, taskId, from, to), ...admissionUpdates(table, from, to)];
+}
+
+function counterUpdates(
   table: TaskTable,
   owner: string,
   taskId: string,
@@ -110,4 +121,92 @@ export async function uncountExpiredTask(
       table.db.send(new UpdateCommand(Update)),
     ),
   );
+}
+
+/**
+ * The admission semaphore: how many tasks are RUNNING, in one item changed in the SAME
+ * transaction as every status change into RUNNING (+1) and out of it (−1, whether the task
+ * succeeds, fails, is cancelled or is deleted). A start is conditioned on the count being
+ * below the cap (`table.maxRunningTasks`), so the cap holds under any concurrency: two
+ * starts racing for the last slot cannot both commit, and a transition whose own condition
+ * fails changes no count. A task written RUNNING before the semaphore existed was never
+ * counted in; see the README's upgrade note.
+ *
+ * One item, not split like the totals: a split semaphore would need a cap per part, and a
+ * free slot in one part could not admit a task hashed to a full one. One item takes about
+ * 500 transactional updates a second, two per task (start and end): about 250 task starts
+ * a second, far above what the Work function's reserved concurrency lets run.
+ */
+export const ADMISSION_KEY = 'admission#running';
+const RUNNING = 'running';
+
+/** The semaphore's Update for a change from `from` to `to`, if it enters or leaves RUNNING. */
+function admissionUpdates(
+  table: TaskTable,
+  from: TaskStatus | undefined,
+  to: TaskStatus | undefined,
+) {
+  const enters = to === 'RUNNING' && from !== 'RUNNING';
+  const leaves = from === 'RUNNING' && to !== 'RUNNING';
+  if (!enters && !leaves) return [];
+  const cap = enters ? table.maxRunningTasks : undefined;
+  return [
+    {
+      Update: {
+        TableName: table.name,
+        Key: { task_id: ADMISSION_KEY },
+        UpdateExpression: 'ADD #running :change',
+        ExpressionAttributeNames: { '#running': RUNNING },
+        ExpressionAttributeValues: {
+          ':change': enters ? 1 : -1,
+          ...(cap !== undefined && { ':cap': cap }),
+        },
+        ...(cap !== undefined && {
+          ConditionExpression: 'attribute_not_exists(#running) OR #running < :cap',
+        }),
+      },
+    },
+  ];
+}
+
+/** How many tasks hold a slot now (a strongly consistent read). */
+export async function runningCount(table: TaskTable): Promise<number> {
+  const { Item } = await table.db.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: { task_id: ADMISSION_KEY },
+      ConsistentRead: true,
+    }),
+  );
+  const running = Item?.[RUNNING];
+  return typeof running === 'number' ? running : 0;
+}
+
+/**
+ * Whether a status change's transaction was cancelled because the semaphore had no free
+ * slot. The task's own Update comes first; after it, the semaphore's is the only action
+ * with a condition (the totals counters have none), so a failed condition there is it.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+ */
+export function refusedForCapacity(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? [])
+      .slice(1)
+      .some((reason) => reason.Code === 'ConditionalCheckFailed')
+  );
+}
+
+/**
+ * A start was refused because `maxRunningTasks` tasks already hold a slot: the task stays
+ * PENDING, to be admitted when a slot frees. Internal, never shown to a client.
+ */
+export class AtCapacityError extends Error {
+  readonly taskId: string;
+
+  constructor(taskId: string) {
+    super(`No free slot to start task ${taskId}: as many tasks as may run at once are running`);
+    this.name = 'AtCapacityError';
+    this.taskId = taskId;
+  }
 }

@@ -3,12 +3,13 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { systemClock } from '../clock.ts';
-import type { Dependencies } from '../dependencies.ts';
+import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished, tracer } from '../observability.ts';
+import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
-import { taskIdOfExecution } from '../tasks/launcher.ts';
+import { taskIdOfExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
 import { SERVICE_ACCESS, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
@@ -45,7 +46,8 @@ export function describeFailure(failure: RecordFailureInput['failure']): {
  * own failures are recorded by the worker, so whatever arrives here is a failure of ours: the
  * task shows a reference (this invocation's request id) and the details go to the log.
  */
-export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'clock'>) {
+export function makeHandler(deps: Admission) {
+  const { table, clock } = deps;
   return middy(
     async (
       { task_id, execution, failure }: RecordFailureInput,
@@ -69,6 +71,8 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
           execution: execution ?? task_id,
           ...describeFailure(failure),
         });
+        // A started task held a slot, which now goes to the oldest waiting task.
+        if (failed.started_at !== null) await admitAfterRelease(deps);
       } catch (caught) {
         if (!(caught instanceof TransitionRefusedError)) throw caught;
       }
@@ -81,5 +85,10 @@ export function makeHandler({ table, clock }: Pick<Dependencies, 'table' | 'cloc
 }
 
 export const handler = wiredAtFirstCall(() =>
-  makeHandler({ table: tableFromEnvironment(), clock: systemClock }),
+  makeHandler({
+    table: tableFromEnvironment(),
+    workflow: workflowFromEnvironment(),
+    clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
+  }),
 );

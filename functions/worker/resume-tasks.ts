@@ -3,10 +3,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { RESUME_FUNCTION } from '../catalog.ts';
 import { systemClock } from '../clock.ts';
-import type { Dependencies } from '../dependencies.ts';
+import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished } from '../observability.ts';
+import { type Admission, admitWaitingTasks } from '../tasks/admission.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import {
   describeExecution,
@@ -14,7 +15,7 @@ import {
   startExecution,
   workflowFromEnvironment,
 } from '../tasks/launcher.ts';
-import { isFinished, type Task, type TaskStatus } from '../tasks/model.ts';
+import { isFinished, type Task } from '../tasks/model.ts';
 import {
   getTask,
   listTasks,
@@ -24,11 +25,9 @@ import {
 } from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
-type Deps = Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
+type Deps = Admission;
 
 export interface ReconcileOptions {
-  /** PENDING tasks created at or after this may still be being started by their create request. */
-  pendingBefore: Date;
   /**
    * Executions that ended at or after this are left to the failure recording that follows
    * them (the workflow's own, or the rule for executions that ended badly).
@@ -51,19 +50,20 @@ export type Reconciled =
   /** It ended meanwhile. */
   | 'ended';
 
-export type Sweep = Record<Reconciled | 'errors', string[]>;
+export type Sweep = Record<Reconciled | 'admitted' | 'errors', string[]>;
 
 /**
- * Brings every unfinished task back to having exactly one running execution, or to the end
- * its workflow decided:
- * - no execution (a create request that stopped before starting it; local mode after a
- *   restart, the emulator keeping nothing): start it;
+ * Brings every RUNNING task back to having exactly one running execution, or to the end
+ * its workflow decided, then fills the free slots with waiting tasks:
+ * - no execution (admitted, then the admitting function stopped before starting it; local
+ *   mode after a restart, the emulator keeping nothing): start it;
  * - an execution that failed, timed out or was aborted: the workflow gave up on the task, so
  *   record the FAILURE its Catch and the ended-badly rule should have recorded (both can fail
  *   while the table is down); the same outcome whichever of them gets there first;
  * - an execution that succeeded with the task unfinished (nothing decided its end): start
  *   it again under the next name, since Standard keeps a used name for 90 days.
- * RUNNING tasks first, since a PENDING task started first would be RUNNING by then.
+ * PENDING tasks have no execution until admitted: the sweep admits the oldest, as many as
+ * slots are free (admission.ts), the safety net under the admissions each release makes.
  */
 export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Promise<Sweep> {
   const sweep: Sweep = {
@@ -72,34 +72,40 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
     restarted: [],
     failed: [],
     ended: [],
+    admitted: [],
     errors: [],
   };
   const seen = new Set<string>();
-  for (const status of ['RUNNING', 'PENDING'] as const satisfies TaskStatus[]) {
-    let cursor: string | undefined;
-    do {
-      const page = await listTasks(
-        deps.table,
-        { status, limit: 100, ...(cursor && { cursor }) },
-        SERVICE_ACCESS,
-      );
-      for (const task of page.tasks) {
-        if (seen.has(task.task_id)) continue;
-        seen.add(task.task_id);
-        if (status === 'PENDING' && task.created_at >= options.pendingBefore.toISOString())
-          continue;
-        try {
-          sweep[await reconcileTask(deps, task, options)].push(task.task_id);
-        } catch (error) {
-          logger.error('Could not reconcile a task', {
-            task_id: task.task_id,
-            error: error as Error,
-          });
-          sweep.errors.push(task.task_id);
-        }
+  let cursor: string | undefined;
+  do {
+    const page = await listTasks(
+      deps.table,
+      { status: 'RUNNING', limit: 100, ...(cursor && { cursor }) },
+      SERVICE_ACCESS,
+    );
+    for (const task of page.tasks) {
+      if (seen.has(task.task_id)) continue;
+      seen.add(task.task_id);
+      try {
+        sweep[await reconcileTask(deps, task, options)].push(task.task_id);
+      } catch (error) {
+        logger.error('Could not reconcile a task', {
+          task_id: task.task_id,
+          error: error as Error,
+        });
+        sweep.errors.push(task.task_id);
       }
-      cursor = page.cursor;
-    } while (cursor);
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  try {
+    const { started, unstarted } = await admitWaitingTasks(deps);
+    sweep.admitted.push(
+      ...started.map((task) => task.task_id),
+      ...unstarted.map(({ task }) => task.task_id),
+    );
+  } catch (error) {
+    logger.error('Could not admit waiting tasks', { error: error as Error });
   }
   return sweep;
 }
@@ -171,14 +177,13 @@ async function isUnfinished(table: Deps['table'], taskId: string): Promise<boole
   return task !== undefined && !isFinished(task.status);
 }
 
-/** The scheduled sweep; tasks and executions younger than a create request can take are left be. */
+/** The scheduled sweep; executions that ended moments ago are left to their failure recording. */
 export function makeHandler(deps: Deps) {
   return middy(async (_event: unknown, context: Pick<Context, 'awsRequestId'>) => {
     const before = new Date(
       deps.clock.now().getTime() - RESUME_FUNCTION.stalledAfterSeconds * 1000,
     );
     const sweep = await reconcileTasks(deps, {
-      pendingBefore: before,
       endedBefore: before,
       reference: context.awsRequestId,
     });
@@ -190,7 +195,8 @@ export function makeHandler(deps: Deps) {
 }
 
 /** Logs what a sweep changed, if anything. */
-export function logSweep({ started, restarted, failed, errors }: Sweep): void {
+export function logSweep({ started, restarted, failed, admitted, errors }: Sweep): void {
+  if (admitted.length > 0) logger.info('Admitted waiting tasks', { admitted });
   if (started.length + restarted.length + failed.length + errors.length === 0) return;
   logger.warn('Reconciled stuck tasks', { started, restarted, failed, errors });
 }
@@ -200,5 +206,6 @@ export const handler = wiredAtFirstCall(() =>
     table: tableFromEnvironment(),
     workflow: workflowFromEnvironment(),
     clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
   }),
 );

@@ -4,12 +4,13 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock.ts';
 import { env } from '../config.ts';
-import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { publishMetrics, recordFinished, recordStarted, tracer } from '../observability.ts';
+import { publishMetrics, recordFinished, tracer } from '../observability.ts';
+import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
+import { workflowFromEnvironment } from '../tasks/launcher.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { readStatus } from '../tasks/status-probe.ts';
 import {
@@ -34,7 +35,7 @@ export interface WorkOutput {
   done: boolean;
 }
 
-type Deps = Pick<Dependencies, 'table' | 'clock'> & {
+type Deps = Admission & {
   /** Longest stretch of work one invocation does before handing back to the workflow. */
   sliceMs: number;
   /** Longest time progress goes unsaved; PROGRESS_SAVE_MS unless a test or benchmark sets it. */
@@ -64,30 +65,24 @@ export const PROGRESS_SAVE_MS = 5_000;
  * DependencyUnavailable, which the workflow retries for minutes: the slice is redone from
  * the last saved progress, so a blip never fails a task.
  */
-export function makeHandler({ table, clock, sliceMs, progressSaveMs = PROGRESS_SAVE_MS }: Deps) {
+export function makeHandler(deps: Deps) {
+  const { table, clock, sliceMs, progressSaveMs = PROGRESS_SAVE_MS } = deps;
   return middy(async ({ task_id }: WorkInput, context: WorkContext): Promise<WorkOutput> => {
     const finished = { task_id, done: true };
     logger.appendKeys({ task_id });
     const deadline =
       clock.now().getTime() + Math.min(sliceMs, context.getRemainingTimeInMillis() - SAFETY_MS);
     try {
-      let task = await getTask(table, task_id);
+      const task = await getTask(table, task_id);
       if (!task || isFinished(task.status)) return finished;
-      if (task.status === 'PENDING') {
-        const now = clock.now();
-        task = await transitionTask(
-          table,
-          task_id,
-          'start',
-          { started_at: now.toISOString() },
-          now,
-          SERVICE_ACCESS,
-        );
-        recordStarted(task);
-        logger.info('Task started');
-      }
+      // Admission starts tasks before their execution; only an execution started before
+      // admission existed finds one PENDING. It waits, retried, until the task is admitted.
+      if (task.status === 'PENDING') throw new TaskNotAdmittedError(task_id);
       const slice = { table, clock, deadline, progressSaveMs, reference: context.awsRequestId };
-      return (await runSlice(task, slice)) ? finished : { task_id, done: false };
+      if (!(await runSlice(task, slice))) return { task_id, done: false };
+      // The task left RUNNING: its slot goes to the oldest waiting task.
+      await admitAfterRelease(deps);
+      return finished;
     } catch (error) {
       if (error instanceof TransitionRefusedError) {
         logger.info('Task left RUNNING elsewhere; stopping', {
@@ -107,6 +102,14 @@ export function makeHandler({ table, clock, sliceMs, progressSaveMs = PROGRESS_S
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics);
+}
+
+/** A PENDING task reached the worker: the workflow waits (its Retry) until it is admitted. */
+export class TaskNotAdmittedError extends Error {
+  constructor(taskId: string) {
+    super(`Task ${taskId} waits for a free slot`);
+    this.name = 'TaskNotAdmitted';
+  }
 }
 
 interface Slice {
@@ -225,6 +228,8 @@ export const handler = wiredAtFirstCall(() =>
   makeHandler({
     table: tableFromEnvironment(),
     clock: systemClock,
+    workflow: workflowFromEnvironment(),
+    maxRunningTasks: env.maxRunningTasks(),
     sliceMs: env.workSliceSeconds() * 1000,
   }),
 );

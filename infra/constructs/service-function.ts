@@ -8,7 +8,6 @@ import {
   OutputFormat,
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TableAccess, WorkflowAction } from '../../functions/catalog.ts';
 import { METRICS_NAMESPACE } from '../../functions/config.ts';
@@ -32,6 +31,14 @@ export interface ServiceFunctionProps {
   defaults: FunctionDefaults;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** Its concurrent executions at most, reserved out of the account's (none when omitted). */
+  reservedConcurrentExecutions?: number;
+}
+
+/** The state machine a function acts on: the construct, or its ARN and name built beforehand. */
+export interface WorkflowRef {
+  stateMachineArn: string;
+  stateMachineName: string;
 }
 
 const BUNDLING: BundlingOptions = {
@@ -85,6 +92,9 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
+      ...(props.reservedConcurrentExecutions !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      }),
       description: props.description,
       role: this.role,
       logGroup: this.logGroup,
@@ -134,11 +144,16 @@ export class ServiceFunction extends Construct {
   }
 
   /** STATE_MACHINE_ARN, with exactly the declared actions on that state machine's executions. */
-  allowOnWorkflow(workflow: StateMachine, actions: readonly WorkflowAction[]): this {
+  allowOnWorkflow(workflow: WorkflowRef, actions: readonly WorkflowAction[]): this {
     for (const action of actions) {
       if (action === 'StartExecution') {
         this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
-        workflow.grantStartExecution(this.role);
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['states:StartExecution'],
+            resources: [workflow.stateMachineArn],
+          }),
+        );
       } else {
         this.allowOnExecutions(workflow, `states:${action}`);
       }
@@ -146,7 +161,13 @@ export class ServiceFunction extends Construct {
     return this;
   }
 
-  private allowOnExecutions(workflow: StateMachine, action: string): this {
+  /** MAX_RUNNING_TASKS, for a function that admits tasks (catalog.ts `admitsTasks`). */
+  admitTasks(maxRunningTasks: number): this {
+    this.function.addEnvironment('MAX_RUNNING_TASKS', String(maxRunningTasks));
+    return this;
+  }
+
+  private allowOnExecutions(workflow: WorkflowRef, action: string): this {
     this.function.addEnvironment('STATE_MACHINE_ARN', workflow.stateMachineArn);
     const executions = Stack.of(this).formatArn({
       service: 'states',

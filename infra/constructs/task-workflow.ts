@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -17,7 +17,7 @@ import {
 } from '../../functions/catalog.ts';
 import { readDefinitionTemplate, type Substitutions } from '../workflow/definition.ts';
 import { acknowledgeWildcardResource } from './acknowledge.ts';
-import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
+import { type FunctionDefaults, ServiceFunction, type WorkflowRef } from './service-function.ts';
 import type { TasksTable } from './tasks-table.ts';
 
 export interface TaskWorkflowProps {
@@ -25,6 +25,8 @@ export interface TaskWorkflowProps {
   defaults: FunctionDefaults;
   /** Whether execution logs carry each state's input and output (task ids, results, errors). */
   logExecutionData: boolean;
+  /** Tasks RUNNING at once at most: the admission cap and Work's reserved concurrency. */
+  maxRunningTasks: number;
 }
 
 /** The Standard state machine that runs each task, from the same ASL file local mode runs. */
@@ -37,24 +39,52 @@ export class TaskWorkflow extends Construct {
   /** Starts the execution of unfinished tasks that have none running, on a schedule. */
   readonly resume: ServiceFunction;
   readonly resumeSchedule: Rule;
+  /**
+   * The state machine by a name fixed at synth, and the ARN built from it. Work and
+   * RecordFailure start executions (they admit waiting tasks when one ends) of the state
+   * machine whose definition names them: through the construct's own ARN each would depend
+   * on the state machine that depends on it, a cycle CloudFormation refuses.
+   */
+  readonly ref: WorkflowRef;
 
   constructor(scope: Construct, id: string, props: TaskWorkflowProps) {
     super(scope, id);
-    const { tasks, defaults } = props;
+    const { tasks, defaults, maxRunningTasks } = props;
+    const stack = Stack.of(this);
+    const stateMachineName = `${stack.stackName}-tasks`;
+    this.ref = {
+      stateMachineName,
+      stateMachineArn: stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    };
     this.work = new ServiceFunction(this, 'Work', {
       entry: WORKFLOW_FUNCTIONS.Work.entry,
       description: "Does one slice of a task's work, saving progress as it goes",
       timeout: Duration.seconds(WORKFLOW_FUNCTIONS.Work.timeoutSeconds),
       environment: { WORK_SLICE_SECONDS: String(WORK_SLICE_SECONDS) },
+      // Each RUNNING task has at most one Work invocation at a time, so this is all running
+      // tasks ever take, and the API functions keep the rest of the account's concurrency.
+      // An invocation beyond it is throttled; the workflow retries that as waiting.
+      reservedConcurrentExecutions: maxRunningTasks,
       defaults,
-    }).useTable(tasks, WORKFLOW_FUNCTIONS.Work.table);
+    })
+      .useTable(tasks, WORKFLOW_FUNCTIONS.Work.table)
+      .allowOnWorkflow(this.ref, WORKFLOW_FUNCTIONS.Work.workflow)
+      .admitTasks(maxRunningTasks);
     this.recordFailure = new ServiceFunction(this, 'RecordFailure', {
       entry: WORKFLOW_FUNCTIONS.RecordFailure.entry,
       description: 'Records a task as FAILURE when the workflow gives up on it',
       timeout: Duration.seconds(WORKFLOW_FUNCTIONS.RecordFailure.timeoutSeconds),
       defaults,
-    }).useTable(tasks, WORKFLOW_FUNCTIONS.RecordFailure.table);
-    this.stateMachine = this.stateMachineOf(props);
+    })
+      .useTable(tasks, WORKFLOW_FUNCTIONS.RecordFailure.table)
+      .allowOnWorkflow(this.ref, WORKFLOW_FUNCTIONS.RecordFailure.workflow)
+      .admitTasks(maxRunningTasks);
+    this.stateMachine = this.stateMachineOf(props, stateMachineName);
     this.endedBadly = this.recordFailureOfEndedExecutions();
     this.resume = new ServiceFunction(this, 'ResumeTasks', {
       entry: RESUME_FUNCTION.entry,
@@ -63,7 +93,8 @@ export class TaskWorkflow extends Construct {
       defaults,
     })
       .useTable(tasks, RESUME_FUNCTION.table)
-      .allowOnWorkflow(this.stateMachine, RESUME_FUNCTION.workflow);
+      .allowOnWorkflow(this.stateMachine, RESUME_FUNCTION.workflow)
+      .admitTasks(maxRunningTasks);
     this.resumeSchedule = new Rule(this, 'ResumeSchedule', {
       description: 'Sweeps for unfinished tasks without a running execution',
       schedule: Schedule.rate(Duration.minutes(RESUME_FUNCTION.everyMinutes)),
@@ -72,12 +103,16 @@ export class TaskWorkflow extends Construct {
   }
 
   /** The ASL file, its functions substituted, with logs, tracing and the invoke grant. */
-  private stateMachineOf({ defaults, logExecutionData }: TaskWorkflowProps): StateMachine {
+  private stateMachineOf(
+    { defaults, logExecutionData }: TaskWorkflowProps,
+    stateMachineName: string,
+  ): StateMachine {
     const substitutions: Substitutions = {
       WorkFunctionArn: this.work.function.functionArn,
       RecordFailureFunctionArn: this.recordFailure.function.functionArn,
     };
     const stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(readDefinitionTemplate()),
       definitionSubstitutions: substitutions,

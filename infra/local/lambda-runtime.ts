@@ -29,6 +29,11 @@ export interface FunctionDefinition {
    * lambda:invoke gets, and its Retry handles).
    */
   whenBusy: 'queue' | 'throttle';
+  /**
+   * Reserved concurrency: the function's concurrent invocations at most, in place of the
+   * runtime's `concurrency`. One more is throttled at once, whoever calls, as Lambda does.
+   */
+  reservedConcurrency?: number;
 }
 
 export interface RuntimeOptions {
@@ -246,8 +251,11 @@ export class LocalLambda {
       if (!environment.dead) return environment;
       this.environments.delete(environment);
     }
-    if (this.environments.size < this.options.concurrency) return this.create();
-    if (this.definition.whenBusy === 'throttle') throw this.throttled();
+    const { reservedConcurrency, whenBusy } = this.definition;
+    if (this.environments.size < (reservedConcurrency ?? this.options.concurrency)) {
+      return this.create();
+    }
+    if (reservedConcurrency !== undefined || whenBusy === 'throttle') throw this.throttled();
     return new Promise<Environment>((resolve, reject) => {
       const waiter = {
         take: (environment: Environment) => {
@@ -331,10 +339,23 @@ export class LocalLambda {
     };
   }
 
+  /**
+   * Lambda's answer to an invocation beyond the function's concurrency: Invoke fails with
+   * HTTP 429 TooManyRequestsException, "Rate Exceeded.", its Reason naming the limit (the
+   * reserved concurrency, or the account's, which LOCAL_CONCURRENCY stands for here), and
+   * Step Functions' lambda:invoke reports it as Lambda.TooManyRequestsException.
+   * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+   */
   private throttled(): LambdaInvokeError {
+    const { name, reservedConcurrency } = this.definition;
+    const reason =
+      reservedConcurrency === undefined
+        ? `ConcurrentInvocationLimitExceeded (${this.options.concurrency} busy execution environments)`
+        : `ReservedFunctionConcurrentInvocationLimitExceeded (reserved concurrency ${reservedConcurrency})`;
     return new LambdaInvokeError('Lambda.TooManyRequestsException', {
       errorType: 'TooManyRequestsException',
-      errorMessage: `Rate Exceeded: ${this.definition.name} has ${this.options.concurrency} busy execution environments`,
+      errorMessage: `Rate Exceeded. ${name}: ${reason}`,
       trace: [],
     });
   }

@@ -6,10 +6,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   API_TIMEOUT_SECONDS,
+  admitsTasks,
   DEFAULT_ROUTE,
   ROUTES,
   WORK_SLICE_SECONDS,
   WORKFLOW_FUNCTIONS,
+  type WorkflowAction,
 } from '../../functions/catalog.ts';
 import { METRICS_NAMESPACE } from '../../functions/config.ts';
 import { fromRoot } from '../repository.ts';
@@ -23,6 +25,8 @@ export interface LocalResources {
   /** The settings the stack takes from its context, here from local mode's environment. */
   retentionDays?: string;
   workSliceSeconds?: string;
+  /** MAX_RUNNING_TASKS: the admission cap, and the Work function's reserved concurrency. */
+  maxRunningTasks: number;
 }
 
 const SERVICE_NAME = 'tasks-service';
@@ -36,15 +40,17 @@ export function sourceFunctions(resources: LocalResources): FunctionDefinition[]
     TABLE_NAME: resources.tableName,
     TASK_RETENTION_DAYS: resources.retentionDays ?? '30',
   };
+  // What the stack gives a function by its declared workflow access (service-function.ts).
+  const workflowVariables = (fn: { workflow?: readonly WorkflowAction[] }) => ({
+    ...(fn.workflow && { STATE_MACHINE_ARN: resources.stateMachineArn }),
+    ...(admitsTasks(fn) && { MAX_RUNNING_TASKS: String(resources.maxRunningTasks) }),
+  });
   const api = ROUTES.map(
     (route): FunctionDefinition => ({
       name: route.name,
       modulePath: fromRoot(route.entry),
       timeoutSeconds: API_TIMEOUT_SECONDS,
-      environment: {
-        ...common,
-        ...(route.workflow && { STATE_MACHINE_ARN: resources.stateMachineArn }),
-      },
+      environment: { ...common, ...workflowVariables(route) },
       whenBusy: 'queue',
     }),
   );
@@ -53,14 +59,15 @@ export function sourceFunctions(resources: LocalResources): FunctionDefinition[]
       name,
       modulePath: fromRoot(fn.entry),
       timeoutSeconds: fn.timeoutSeconds,
-      environment:
-        name === 'Work'
-          ? {
-              ...common,
-              WORK_SLICE_SECONDS: resources.workSliceSeconds ?? String(WORK_SLICE_SECONDS),
-            }
-          : common,
+      environment: {
+        ...common,
+        ...workflowVariables(fn),
+        ...(name === 'Work' && {
+          WORK_SLICE_SECONDS: resources.workSliceSeconds ?? String(WORK_SLICE_SECONDS),
+        }),
+      },
       whenBusy: 'throttle',
+      ...(name === 'Work' && { reservedConcurrency: resources.maxRunningTasks }),
     }),
   );
   return [...api, ...workflow];
@@ -72,6 +79,7 @@ interface TemplateResource {
   Properties: {
     Handler?: string;
     Timeout?: number;
+    ReservedConcurrentExecutions?: number;
     MemorySize?: number;
     Environment?: { Variables?: Record<string, unknown> };
   };
@@ -119,6 +127,10 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
         resources,
       ),
       whenBusy: ROUTES.some((route) => route.name === name) ? 'queue' : 'throttle',
+      // The template's cap is the stack's maxRunningTasks; locally MAX_RUNNING_TASKS decides.
+      ...(resource.Properties.ReservedConcurrentExecutions !== undefined && {
+        reservedConcurrency: resources.maxRunningTasks,
+      }),
     });
   }
   const missing = [...wanted].filter((name) => !definitions.some((d) => d.name === name));
@@ -135,6 +147,8 @@ function resolveVariables(
 ): Record<string, string> {
   const resolve = (name: string, value: unknown): string => {
     if (typeof value === 'string') return value;
+    // Work and RecordFailure get it built from the state machine's fixed name (Fn::Join).
+    if (name === 'STATE_MACHINE_ARN') return resources.stateMachineArn;
     const ref = (value as { Ref?: string }).Ref;
     const type = ref ? all[ref]?.Type : undefined;
     if (type === 'AWS::DynamoDB::GlobalTable' || type === 'AWS::DynamoDB::Table') {
@@ -143,9 +157,13 @@ function resolveVariables(
     if (type === 'AWS::StepFunctions::StateMachine') return resources.stateMachineArn;
     throw new Error(`No local value for ${name}: ${JSON.stringify(value)}`);
   };
-  return Object.fromEntries(
+  const resolved = Object.fromEntries(
     Object.entries(variables).map(([name, value]) => [name, resolve(name, value)]),
   );
+  if (resolved.MAX_RUNNING_TASKS !== undefined) {
+    resolved.MAX_RUNNING_TASKS = String(resources.maxRunningTasks);
+  }
+  return resolved;
 }
 
 /** The stack's template: the default stage's, or the only stage synthesized. */

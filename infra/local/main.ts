@@ -50,6 +50,7 @@ function loadHandlers(settings: Settings): Map<string, LocalHandler> {
     serviceVersion: process.env.SERVICE_VERSION ?? readPackage().version,
     retentionDays: process.env.TASK_RETENTION_DAYS,
     workSliceSeconds: process.env.WORK_SLICE_SECONDS,
+    maxRunningTasks: settings.maxRunningTasks,
   };
   const definitions = bundled ? bundledFunctions(CDK_OUT, resources) : sourceFunctions(resources);
   return new Map(
@@ -173,10 +174,12 @@ async function reconcile(
         stateMachineArn,
       },
       clock: systemClock,
+      maxRunningTasks: settings.maxRunningTasks,
     },
   });
   cleanups.push(() => reconciler.stop());
-  return reconciler.firstSweep.started.length;
+  const { firstSweep } = reconciler;
+  return firstSweep.started.length + firstSweep.admitted.length;
 }
 
 async function main(settings: Settings): Promise<void> {
@@ -206,7 +209,8 @@ async function main(settings: Settings): Promise<void> {
     `Tasks service ready on http://${shown}:${port} in ${Date.now() - started} ms` +
       ` (DynamoDB at ${dynamoEndpoint}, table ${settings.tableName}` +
       `${settings.dynamoEndpoint ? '' : `, data in ${settings.dataDir}`}` +
-      `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''})` +
+      `${resumed ? `; ${resumed} unfinished task(s) resumed` : ''}` +
+      `; at most ${settings.maxRunningTasks} tasks run at once)` +
       (bundled ? ` running the bundles in ${CDK_OUT}` : ''),
   );
   console.log(signIn.describe());

@@ -1,6 +1,7 @@
 import { RESUME_FUNCTION } from '../../functions/catalog.ts';
 import { systemClock } from '../../functions/clock.ts';
-import type { Dependencies } from '../../functions/dependencies.ts';
+import { env } from '../../functions/config.ts';
+import type { Admission } from '../../functions/tasks/admission.ts';
 import { workflowFromEnvironment } from '../../functions/tasks/launcher.ts';
 import { tableFromEnvironment } from '../../functions/tasks/store.ts';
 import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';
@@ -15,7 +16,7 @@ export interface LocalReconcilerOptions {
   /** Seconds between sweeps after the first. */
   everySeconds?: number;
   /** The real ones from the environment (TABLE_NAME, STATE_MACHINE_ARN) when omitted. */
-  deps?: Pick<Dependencies, 'table' | 'workflow' | 'clock'>;
+  deps?: Admission;
 }
 
 export interface LocalReconciler {
@@ -27,8 +28,8 @@ export interface LocalReconciler {
 /**
  * What AWS runs around the workflow, done locally: the rule that records FAILURE for
  * executions that end badly, and the reconciler's sweep. The first sweep runs at once and
- * starts every unfinished task (the emulator forgot all executions when local mode last
- * stopped); later ones run every `everySeconds`, leaving young tasks to their create request.
+ * starts every RUNNING task (the emulator forgot all executions when local mode last
+ * stopped) and admits waiting ones; later ones run every `everySeconds`.
  */
 export async function startLocalReconciler({
   emulator,
@@ -38,6 +39,7 @@ export async function startLocalReconciler({
     table: tableFromEnvironment(),
     workflow: workflowFromEnvironment(),
     clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
   },
 }: LocalReconcilerOptions): Promise<LocalReconciler> {
   emulator.onExecutionEndedBadly(async ({ name, status }) => {
@@ -53,7 +55,6 @@ export async function startLocalReconciler({
   const sweep = async (graceSeconds: number) => {
     const before = new Date(deps.clock.now().getTime() - graceSeconds * 1000);
     const result = await reconcileTasks(deps, {
-      pendingBefore: before,
       endedBefore: before,
       reference: crypto.randomUUID(),
     });

@@ -11,7 +11,17 @@ export interface Settings {
   tableName: string;
   /** DynamoDB Local's maximum Java heap, e.g. 512m. */
   dynamoHeap: string;
+  /**
+   * Tasks RUNNING at once at most (MAX_RUNNING_TASKS), as the stack's `maxRunningTasks`: the
+   * admission cap and the Work function's reserved concurrency. The default suits one
+   * developer machine (about 31 MB per Work environment); more tasks wait PENDING.
+   */
+  maxRunningTasks: number;
 }
+
+export const DEFAULT_MAX_RUNNING_TASKS = 10;
+/** Each running task holds a Work environment, a worker thread of its own. */
+const MAX_LOCAL_RUNNING_TASKS = 100;
 
 /** Every setting that is wrong, one sentence each. */
 export class SettingsError extends Error {
@@ -54,6 +64,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     problems.push(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${dynamoEndpoint}"`);
   }
   if (env.DATA_DIR === '') problems.push('DATA_DIR must be a directory, got ""');
+  const maxRunning = env.MAX_RUNNING_TASKS || String(DEFAULT_MAX_RUNNING_TASKS);
+  const maxRunningTasks = Number(maxRunning);
+  if (
+    !/^\d+$/.test(maxRunning) ||
+    maxRunningTasks < 1 ||
+    maxRunningTasks > MAX_LOCAL_RUNNING_TASKS
+  ) {
+    problems.push(
+      `MAX_RUNNING_TASKS must be a whole number from 1 to ${MAX_LOCAL_RUNNING_TASKS}, got "${maxRunning}"`,
+    );
+  }
   try {
     authModeFromEnvironment(env);
   } catch (error) {
@@ -67,6 +88,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dynamoEndpoint,
     tableName,
     dynamoHeap,
+    maxRunningTasks,
   };
 }
 

@@ -70,6 +70,7 @@ export async function measureTaskUnits(
   const { documentClient, createTask } = await import('../../functions/tasks/store.ts');
   const { newTask } = await import('../../functions/tasks/model.ts');
   const { makeHandler } = await import('../../functions/worker/work.ts');
+  const { admitWaitingTasks } = await import('../../functions/tasks/admission.ts');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'units-bench-'));
   const dynamodb = await startDynamoDBLocal({ dataDir, heap: '256m', log: () => {} });
@@ -86,7 +87,12 @@ export async function measureTaskUnits(
       step: 'initialize',
       name: 'consumedCapacity',
     });
-    const table = { db, name: 'units', retentionSeconds: 86_400 };
+    const table = { db, name: 'units', retentionSeconds: 86_400, maxRunningTasks: 10 };
+    // Executions are not the table's cost: a workflow that starts them without a service.
+    const workflow = {
+      sfn: { send: async () => ({ executionArn: 'local', startDate: new Date() }) } as never,
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:units',
+    };
     const nextId = monotonicFactory();
     const results: TaskUnits[] = [];
     for (const { durationSeconds, saveEveryMs } of cases) {
@@ -98,8 +104,13 @@ export async function measureTaskUnits(
         input: { duration_seconds: durationSeconds, fail: false },
         now: clock.now(),
       });
-      const create = await metered.units(() => createTask(table, task, { owner: 'bench' }));
-      const work = makeHandler({ table, clock, sliceMs: 60_000, progressSaveMs: saveEveryMs });
+      const admission = { table, workflow, clock, maxRunningTasks: 10 };
+      // As the create function does: write the task, then admit it into a free slot.
+      const create = await metered.units(async () => {
+        await createTask(table, task, { owner: 'bench' });
+        await admitWaitingTasks(admission, { include: task.task_id });
+      });
+      const work = makeHandler({ ...admission, sliceMs: 60_000, progressSaveMs: saveEveryMs });
       const worked = await metered.units(async () => {
         for (let slice = 0; slice < 10_000; slice++) {
           const output = await work({ task_id: task.task_id }, lambdaContext('Work', 90_000));

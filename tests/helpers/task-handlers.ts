@@ -11,16 +11,17 @@ import type { Clock } from '../../functions/clock.ts';
 import { table, workflow } from './aws-mocks.ts';
 
 /** Every API route's handler, wired to the mocked table and workflow of aws-mocks.ts. */
-export function mockedTaskHandlers(clock: Clock) {
+export function mockedTaskHandlers(clock: Clock, maxRunningTasks = 10) {
+  const admission = { table, workflow, clock, maxRunningTasks };
   return {
-    create: makeCreateTask({ table, workflow, clock }),
+    create: makeCreateTask(admission),
     list: makeListTasks({ table }),
     status: makeGetStatus({ table }),
-    cancel: makeCancelTask({ table, workflow, clock }),
+    cancel: makeCancelTask(admission),
     result: makeGetResult({ table }),
     get: makeGetTask({ table, clock }),
     totals: makeGetTotals({ table }),
-    delete: makeDeleteTask({ table, workflow }),
+    delete: makeDeleteTask(admission),
     health: makeHealth({ table }),
   };
 }

@@ -33,7 +33,6 @@ describe('the access each function declares', () => {
       'declares table item PutItem, never sent',
       'declares table item UpdateItem, never sent',
       'declares workflow StartExecution, never sent',
-      'sends table index Query, undeclared',
       'sends table item BatchGetItem, undeclared',
     ]);
   });

@@ -29,6 +29,7 @@ describe('deployment settings', () => {
         alarmEmail: 'oncall@example.com',
         auth: 'none',
         selfSignUp: 'true',
+        maxRunningTasks: '25',
       }),
     );
     expect(settings).toEqual({
@@ -42,6 +43,7 @@ describe('deployment settings', () => {
       alarmEmail: 'oncall@example.com',
       auth: 'none',
       selfSignUp: true,
+      maxRunningTasks: 25,
     });
   });
 
@@ -63,6 +65,8 @@ describe('deployment settings', () => {
     ['alarmEmail', 42, /"alarmEmail".*got 42/],
     ['auth', 'cognito-local', /"auth".*"cognito" or "none"/],
     ['selfSignUp', 'yes', /"selfSignUp".*true or false/],
+    ['maxRunningTasks', 0, /"maxRunningTasks".*whole number from 1 to 10000, got 0/],
+    ['maxRunningTasks', '2.5', /"maxRunningTasks".*whole number/],
   ])('refuses %s = %j with a message naming the setting', (name, value, message) => {
     expect(() => readSettings(withContext({ [name]: value }))).toThrow(message);
   });

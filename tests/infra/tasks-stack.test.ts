@@ -306,16 +306,60 @@ describe('permissions', () => {
 
   it('grant each function exactly the workflow actions it declares, on the one state machine', () => {
     const stateMachine = { Ref: logicalId(stack.workflow.stateMachine) };
+    // The functions the definition names reach it by its fixed name: no dependency cycle.
+    const byName = stack.resolve(stack.workflow.ref.stateMachineArn);
+    const inDefinition = new Set(['Work', 'RecordFailure']);
     for (const [name, access] of Object.entries(declaredAccess())) {
       const grants = statementsOfRole(template, logicalId(functionNamed(name).role)).flatMap((s) =>
         actionsOf(s)
           .filter((action) => action.startsWith('states:'))
           .map((action) => grantOf(action, s.Resource)),
       );
+      const started = inDefinition.has(name) ? byName : stateMachine;
       const expected = (access.workflow ?? []).map((action) =>
-        grantOf(`states:${action}`, action === 'StartExecution' ? stateMachine : executions()),
+        grantOf(`states:${action}`, action === 'StartExecution' ? started : executions()),
       );
       expect(grants.sort(), name).toEqual(expected.sort());
+    }
+  });
+
+  it('names the state machine as the ARN the worker and failure recorder start it by', () => {
+    const { Properties } = onlyResource(template, 'AWS::StepFunctions::StateMachine');
+    expect(Properties.StateMachineName).toBe(`${stack.stackName}-tasks`);
+    expect(stack.resolve(stack.workflow.ref.stateMachineArn)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':states:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:stateMachine:${stack.stackName}-tasks`,
+        ],
+      ],
+    });
+  });
+
+  it('reserves the Work function maxRunningTasks concurrent executions, and no other function any', () => {
+    const reserved = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved).toHaveLength(1);
+    expect(resource(logicalId(stack.workflow.work.function)).Properties).toMatchObject({
+      ReservedConcurrentExecutions: cdkJsonContext().maxRunningTasks,
+    });
+  });
+
+  it('gives MAX_RUNNING_TASKS to exactly the functions that start executions', () => {
+    for (const [name, access] of Object.entries(declaredAccess())) {
+      const variables = resource(logicalId(functionNamed(name).function)).Properties.Environment
+        .Variables;
+      const admits = access.workflow?.includes('StartExecution') ?? false;
+      expect(variables.MAX_RUNNING_TASKS, name).toBe(
+        admits ? String(cdkJsonContext().maxRunningTasks) : undefined,
+      );
     }
   });
 

@@ -105,7 +105,12 @@ beforeAll(async () => {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
   });
-  const resources = { tableName: TABLE, stateMachineArn: STATE_MACHINE, serviceVersion: 'test' };
+  const resources = {
+    tableName: TABLE,
+    stateMachineArn: STATE_MACHINE,
+    serviceVersion: 'test',
+    maxRunningTasks: 10,
+  };
   for (const definition of bundledFunctions(CDK_OUT, resources)) runtime.add(definition);
 }, 300_000);
 
@@ -134,6 +139,7 @@ describe('the synthesized bundles, each with only its template environment', () 
       tableName: TABLE,
       stateMachineArn: STATE_MACHINE,
       serviceVersion: 'test',
+      maxRunningTasks: 10,
     })) {
       expect(definition.modulePath).toMatch(/cdk\.out\/asset\.[0-9a-f]{64}\/index\.mjs$/);
       expect(definition.environment.POWERTOOLS_SERVICE_NAME).toBe('tasks-service');
@@ -155,9 +161,10 @@ describe('the synthesized bundles, each with only its template environment', () 
     expect(sfnCalls).toContain('StartExecution');
     const id = created.body.task_id as string;
     const path = `/tasks/${id}/status`;
+    // A slot was free: the create admitted its task (its execution is the stub's).
     expect(await http('GetTaskStatus', { path, id })).toMatchObject({
       status: 200,
-      body: { task_id: id, status: 'PENDING' },
+      body: { task_id: id, status: 'RUNNING' },
     });
     expect((await http('ListTasks', { path: '/tasks' })).body[0].task_id).toBe(id);
     const found = await http('ListTasks', { path: '/tasks', query: { search: id.toLowerCase() } });

@@ -86,16 +86,19 @@ async function cancel(taskId: string): Promise<HttpAnswer> {
     id: taskId,
     body: JSON.stringify({ status: 'CANCELLED' }),
   });
-  const answer = (await makeCancel({ table, workflow, clock })(event, context)) as Exclude<
-    APIGatewayProxyResultV2,
-    string
-  >;
+  const answer = (await makeCancel({ table, workflow, clock, maxRunningTasks: 10 })(
+    event,
+    context,
+  )) as Exclude<APIGatewayProxyResultV2, string>;
   return { statusCode: answer.statusCode ?? 0, body: JSON.parse(answer.body ?? '{}') };
 }
 
 async function remove(taskId: string): Promise<number> {
   const event = httpEvent({ method: 'DELETE', path: `/tasks/${taskId}`, id: taskId });
-  const answer = (await makeDelete({ table, workflow })(event, context)) as { statusCode: number };
+  const answer = (await makeDelete({ table, workflow, clock, maxRunningTasks: 10 })(
+    event,
+    context,
+  )) as { statusCode: number };
   return answer.statusCode;
 }
 

@@ -51,6 +51,16 @@ describe('settings', () => {
     expect(readSettings({}).dynamoHeap).toBe('512m');
   });
 
+  it('caps running tasks at 10 by default and refuses a cap that is not 1 to 100', () => {
+    expect(readSettings({}).maxRunningTasks).toBe(10);
+    expect(readSettings({ MAX_RUNNING_TASKS: '3' }).maxRunningTasks).toBe(3);
+    for (const bad of ['0', '101', '2.5', 'ten', '-1']) {
+      expect(() => readSettings({ MAX_RUNNING_TASKS: bad })).toThrow(
+        `MAX_RUNNING_TASKS must be a whole number from 1 to 100, got "${bad}"`,
+      );
+    }
+  });
+
   it('defaults to port 3000 on 127.0.0.1', () => {
     expect(readSettings({})).toMatchObject({ port: 3000, host: '127.0.0.1', tableName: 'tasks' });
   });

@@ -73,10 +73,35 @@ describe('POST /tasks', () => {
     const put = db.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put;
     expect(put?.TableName).toBe('tasks-test');
     expect(put?.ConditionExpression).toBe('attribute_not_exists(task_id)');
-    expect(memory.items.get(task.task_id)).toMatchObject({ status: 'PENDING' });
+    // A slot was free and no older task waited: it was admitted at once.
+    expect(memory.items.get(task.task_id)).toMatchObject({ status: 'RUNNING' });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
       name: task.task_id,
     });
+  });
+
+  it('leaves a task PENDING, with no execution, when every slot is taken', async () => {
+    const { create: createAtCapacity } = mockedTaskHandlers(clock, 1);
+    const memory = scriptStore(db, [stored({ status: 'PENDING' })]);
+    memory.items.set('admission#running', { task_id: 'admission#running', running: 1 });
+    const response = await createAtCapacity(httpEvent({ method: 'POST' }), context);
+    expect(response.statusCode).toBe(201);
+    const task = body(response);
+    expect(task.status).toBe('PENDING');
+    expect(memory.items.get(task.task_id)).toMatchObject({ status: 'PENDING' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('admits an older waiting task before the new one', async () => {
+    const { create: createWithOneSlot } = mockedTaskHandlers(clock, 1);
+    const memory = scriptStore(db, [stored({ status: 'PENDING' })]);
+    sfn.on(StartExecutionCommand).resolves({});
+    const task = body(await createWithOneSlot(httpEvent({ method: 'POST' }), context));
+    expect(memory.items.get(ID)).toMatchObject({ status: 'RUNNING' });
+    expect(memory.items.get(task.task_id)).toMatchObject({ status: 'PENDING' });
+    expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name)).toEqual([
+      ID,
+    ]);
   });
 
   it.each([
@@ -182,15 +207,17 @@ describe('POST /tasks', () => {
     expect(response.statusCode).toBe(503);
     expect(body(response)).toMatchObject({ code: 'start_failed', task_id: expect.any(String) });
     const taskId = body(response).task_id;
-    const [, failing] = db.commandCalls(TransactWriteCommand);
+    // Written, admitted (RUNNING), then failed, which gives its slot back.
+    const [, , failing] = db.commandCalls(TransactWriteCommand);
     const update = failing?.args[0].input.TransactItems?.find(
       (action) => action.Update?.Key?.task_id === taskId,
     )?.Update;
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'FAILURE',
-      ':seen_status': 'PENDING',
+      ':seen_status': 'RUNNING',
     });
     expect(memory.items.get(taskId)).toMatchObject({ status: 'FAILURE' });
+    expect(memory.items.get('admission#running')).toMatchObject({ running: 0 });
   });
 });
 
@@ -718,6 +745,32 @@ describe('GET /tasks/{id}/result', () => {
     const response = await getResult(httpEvent({ id: ID }), context);
     expect(body(response)).toEqual({ task_id: ID, status: 'SUCCESS', result: 'done' });
     expect(response.headers['retry-after']).toBeUndefined();
+  });
+});
+
+describe('a slot freed by a client', () => {
+  const waiting = stored({ task_id: idOf(2), status: 'PENDING' });
+  const holding = () => {
+    const memory = scriptStore(db, [stored({ status: 'RUNNING', started_at: 'x' }), waiting]);
+    memory.items.set('admission#running', { task_id: 'admission#running', running: 1 });
+    sfn.on(StopExecutionCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({});
+    return memory;
+  };
+  const startedNames = () =>
+    sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
+
+  it.each([
+    ['cancelling', () => httpEvent({ method: 'PATCH', id: ID, body: '{"status":"CANCELLED"}' })],
+    ['deleting', () => httpEvent({ method: 'DELETE', id: ID })],
+  ])('goes to the oldest waiting task when %s a RUNNING task', async (what, event) => {
+    const { cancel, delete: remove } = mockedTaskHandlers(clock, 1);
+    const memory = holding();
+    const response = await (what === 'cancelling' ? cancel : remove)(event(), context);
+    expect(response.statusCode).toBe(200);
+    expect(memory.items.get(idOf(2))).toMatchObject({ status: 'RUNNING' });
+    expect(startedNames()).toEqual([idOf(2)]);
+    expect(memory.items.get('admission#running')).toMatchObject({ running: 1 });
   });
 });
 

@@ -37,7 +37,7 @@ function setup(options: Parameters<typeof fakeWorkflow>[0] = {}) {
   const memory = memoryTable();
   const clock = fakeClock();
   const { workflow, started } = fakeWorkflow(options);
-  const create = makeHandler({ table: memory.table, workflow, clock });
+  const create = makeHandler({ table: memory.table, workflow, clock, maxRunningTasks: 10 });
   const post = (body: unknown, key = 'key-1', sub?: string) => {
     const event = httpEvent({
       method: 'POST',
@@ -193,7 +193,12 @@ describe('POST /tasks with an Idempotency-Key', () => {
 
   it('without a key, every request makes a task', async () => {
     const { memory, clock } = setup();
-    const create = makeHandler({ table: memory.table, workflow: fakeWorkflow().workflow, clock });
+    const create = makeHandler({
+      table: memory.table,
+      workflow: fakeWorkflow().workflow,
+      clock,
+      maxRunningTasks: 10,
+    });
     await create(httpEvent({ method: 'POST' }), context);
     await create(httpEvent({ method: 'POST' }), context);
     expect([...memory.items.values()].filter(isTask)).toHaveLength(2);

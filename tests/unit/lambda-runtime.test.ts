@@ -135,6 +135,24 @@ describe('the local Lambda runtime', () => {
     expect((await busy).payload.errorType).toBe('Sandbox.Timedout');
   });
 
+  it('throttles at once an invocation beyond the reserved concurrency, whatever the runtime cap', async () => {
+    const fn = start({ concurrency: 10 }).add(
+      definition({ whenBusy: 'queue', reservedConcurrency: 2, timeoutSeconds: 0.5 }),
+    );
+    const busy = [failureOf(fn.invoke({ hang: true })), failureOf(fn.invoke({ hang: true }))];
+    const throttled = await failureOf(fn.invoke({}));
+    expect(throttled.stepFunctionsError).toBe('Lambda.TooManyRequestsException');
+    expect(throttled.payload).toMatchObject({
+      errorType: 'TooManyRequestsException',
+      errorMessage: expect.stringContaining('ReservedFunctionConcurrentInvocationLimitExceeded'),
+    });
+    expect(fn.environmentCount).toBe(2);
+    for (const hung of busy) expect((await hung).payload.errorType).toBe('Sandbox.Timedout');
+    // Once they are free again, the function takes invocations up to its reserve.
+    const results = await Promise.all([invoke(fn), invoke(fn)]);
+    expect(results).toHaveLength(2);
+  });
+
   it('queues an API invocation beyond the cap until an environment is free', async () => {
     const fn = start({ concurrency: 1 }).add(definition());
     const results = await Promise.all([invoke(fn), invoke(fn), invoke(fn)]);

@@ -24,9 +24,8 @@ import { scriptStore, storedItem } from '../helpers/scripted-store.ts';
 
 const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
 const clock = fakeClock(minute(30));
-const deps = { table, workflow, clock };
+const deps = { table, workflow, clock, maxRunningTasks: 10 };
 const options: ReconcileOptions = {
-  pendingBefore: minute(20),
   endedBefore: minute(20),
   reference: 'REF',
 };
@@ -64,24 +63,33 @@ beforeEach(() => {
 });
 
 describe('reconciling stuck tasks', () => {
-  it('starts PENDING tasks that have no execution, leaving young ones to their create request', async () => {
-    holding(stored('T3', 'PENDING', 25), stored('T2', 'PENDING', 10));
-    const sweep = await reconcileTasks(deps, options);
-    expect(sweep.started).toEqual(['T2']);
-    expect(started()).toEqual(['T2']);
-    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  it('admits waiting tasks, oldest first, into the slots RUNNING tasks leave free', async () => {
+    const memory = holding(
+      stored('T1', 'RUNNING'),
+      stored('T4', 'PENDING', 29),
+      stored('T3', 'PENDING', 25),
+      stored('T2', 'PENDING', 10),
+    );
+    memory.items.set('admission#running', { task_id: 'admission#running', running: 1 });
+    execution('T1', 'RUNNING');
+    const sweep = await reconcileTasks({ ...deps, maxRunningTasks: 3 }, options);
+    expect(sweep.running).toEqual(['T1']);
+    expect(sweep.admitted).toEqual(['T2', 'T3']);
+    expect(started()).toEqual(['T2', 'T3']);
+    expect(memory.items.get('T4')).toMatchObject({ status: 'PENDING' });
+    expect(memory.items.get('admission#running')).toMatchObject({ running: 3 });
   });
 
   it('leaves tasks whose execution runs, such as one retrying through an outage', async () => {
-    holding(stored('T1', 'RUNNING'), stored('T2', 'PENDING'));
+    holding(stored('T1', 'RUNNING'), stored('T2', 'RUNNING'));
     execution('T1', 'RUNNING');
     execution('T2', 'RUNNING');
     const sweep = await reconcileTasks(deps, options);
-    expect(sweep.running).toEqual(['T1', 'T2']);
+    expect(sweep.running.sort()).toEqual(['T1', 'T2']);
     expect(started()).toEqual([]);
   });
 
-  it('starts RUNNING tasks whose execution does not exist (local mode after a restart)', async () => {
+  it('starts RUNNING tasks whose execution does not exist (admitted by a function that then stopped; local mode after a restart)', async () => {
     holding(stored('T1', 'RUNNING'));
     const sweep = await reconcileTasks(deps, options);
     expect(sweep.started).toEqual(['T1']);
@@ -117,7 +125,7 @@ describe('reconciling stuck tasks', () => {
   );
 
   it('leaves a task whose failure was recorded meanwhile as it is', async () => {
-    holding(stored('T1', 'PENDING'));
+    holding(stored('T1', 'RUNNING'));
     execution('T1', 'FAILED', 10);
     // The failure recording wrote FAILURE after the sweep listed the task PENDING.
     db.on(GetCommand).resolves({ Item: storedItem(stored('T1', 'FAILURE')) });
@@ -153,7 +161,7 @@ describe('reconciling stuck tasks', () => {
   });
 
   it('counts a start that lost a race for the name as running', async () => {
-    holding(stored('T1', 'PENDING'));
+    holding(stored('T1', 'RUNNING'));
     sfn
       .on(StartExecutionCommand)
       .rejects(new ExecutionAlreadyExists({ message: 'x', $metadata: {} }));
@@ -202,12 +210,13 @@ describe('reconciling stuck tasks', () => {
 });
 
 describe('the scheduled sweep', () => {
-  it('leaves tasks younger than a create request can take, and reports counts', async () => {
+  it('leaves an execution that ended moments ago, and reports counts', async () => {
     // The fake clock reads minute 30; the sweep's cutoff is two minutes earlier.
-    holding(stored('T2', 'PENDING', 29), stored('T1', 'PENDING', 27));
+    holding(stored('T1', 'RUNNING'), stored('T2', 'RUNNING'), stored('T3', 'PENDING', 29));
+    execution('T1', 'FAILED', 29);
     const result = await makeHandler(deps)({}, lambdaContext('ResumeTasks', 60_000));
-    expect(result).toMatchObject({ started: 1, restarted: 0, failed: 0, errors: 0 });
-    expect(started()).toEqual(['T1']);
+    expect(result).toMatchObject({ running: 1, started: 1, admitted: 1, failed: 0, errors: 0 });
+    expect(started()).toEqual(['T2', 'T3']);
   });
 });
 
@@ -236,17 +245,17 @@ describe('the local reconciler', () => {
     return { hooks, recorded, reconciler };
   };
 
-  it('starts every unfinished task at start-up, however young, then sweeps periodically', async () => {
+  it('starts RUNNING tasks and admits waiting ones at start-up, then sweeps periodically', async () => {
     vi.useFakeTimers();
-    holding(stored('T1', 'PENDING', 29));
+    holding(stored('T1', 'PENDING', 29), stored('T0', 'RUNNING', 29));
     const { reconciler } = await startLocal();
-    expect(reconciler.firstSweep.started).toEqual(['T1']);
+    expect(reconciler.firstSweep.started).toEqual(['T0']);
+    expect(reconciler.firstSweep.admitted).toEqual(['T1']);
     sfn.reset();
     scriptWorkflow();
     holding(stored('T2', 'PENDING', 10), stored('T3', 'PENDING', 29));
     await vi.advanceTimersByTimeAsync(30_000);
-    // Later sweeps leave tasks younger than a create request can take.
-    expect(started()).toEqual(['T2']);
+    expect(started()).toEqual(['T2', 'T3']);
     await reconciler.stop();
   });
 

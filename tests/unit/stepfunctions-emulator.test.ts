@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DependencyUnavailableError } from '../../functions/tasks/dependency-errors.ts';
+import { LambdaInvokeError } from '../../infra/local/lambda-runtime.ts';
 import {
   type EndedExecution,
   type LocalFunction,
@@ -169,6 +170,19 @@ describe('the workflow in the Step Functions emulator', () => {
         failure: expect.objectContaining({ Error: 'DependencyUnavailable' }),
       }),
     ]);
+  });
+
+  it('waits out a Work function throttled beyond its reserved concurrency, far past the retry budget of failures', async () => {
+    const throttled = () =>
+      new LambdaInvokeError('Lambda.TooManyRequestsException', {
+        errorType: 'TooManyRequestsException',
+        errorMessage: 'Rate Exceeded. Work: ReservedFunctionConcurrentInvocationLimitExceeded',
+        trace: [],
+      });
+    const { sfn, calls } = await startFailingWork(60, throttled);
+    expect((await run(sfn, 'T9')).status).toBe('SUCCEEDED');
+    expect(calls.attempts).toBe(61);
+    expect(calls.recorded).toEqual([]);
   });
 
   it('calls the ended-badly hook for failed executions only, as the EventBridge rule would', async () => {

@@ -1,3 +1,4 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
@@ -8,15 +9,15 @@ import {
 } from '../../functions/worker/record-failure.ts';
 import { makeHandler as makeWork, type WorkInput } from '../../functions/worker/work.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
-import { db, table } from '../helpers/aws-mocks.ts';
+import { db, resetAwsMocks, sfn, table, workflow } from '../helpers/aws-mocks.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { scriptStore } from '../helpers/scripted-store.ts';
 
 const context = lambdaContext('Work', 90_000);
 let clock = fakeClock();
 const work = (input: WorkInput, sliceMs = 60_000) =>
-  makeWork({ table, clock, sliceMs })(input, context);
-const recordFailure = makeRecordFailure({ table, clock });
+  makeWork({ table, workflow, clock, sliceMs, maxRunningTasks: 2 })(input, context);
+const recordFailure = makeRecordFailure({ table, workflow, clock, maxRunningTasks: 2 });
 const ID = 'T1';
 
 const task = (fields: Partial<Task> = {}): Task => ({
@@ -49,9 +50,12 @@ const writes = () =>
   db.commandCalls(UpdateCommand).length + db.commandCalls(TransactWriteCommand).length;
 
 beforeEach(() => {
-  db.reset();
+  resetAwsMocks();
+  sfn.on(StartExecutionCommand).resolves({});
   clock = fakeClock();
 });
+const started = () =>
+  sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.name);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -82,18 +86,35 @@ describe('worker', () => {
     },
   );
 
-  it('starts a PENDING task, then finishes it with SUCCESS and the result', async () => {
-    const memory = scriptStore(db, [task()]);
+  it('finishes a RUNNING task with SUCCESS and the result', async () => {
+    const memory = scriptStore(db, [task({ status: 'RUNNING' })]);
     expect((await work({ task_id: ID })).done).toBe(true);
-    expect(updates().map((values) => values[':status'])).toEqual(['RUNNING', 'SUCCESS']);
-    expect(updates()[0]).toMatchObject({ ':seen_status': 'PENDING' });
-    expect(updates()[1]).toMatchObject({
+    expect(updates().map((values) => values[':status'])).toEqual(['SUCCESS']);
+    expect(updates()[0]).toMatchObject({
       ':seen_status': 'RUNNING',
       ':progress': 100,
       ':result': `Task ${ID} completed successfully!`,
     });
-    expect(updates()[1]?.[':expires_at']).toEqual(expect.any(Number));
+    expect(updates()[0]?.[':expires_at']).toEqual(expect.any(Number));
     expect(memory.items.get(ID)).toMatchObject({ status: 'SUCCESS', progress: 100 });
+  });
+
+  it('never starts a PENDING task itself: the workflow waits until admission starts it', async () => {
+    scriptStore(db, [task()]);
+    await expect(work({ task_id: ID })).rejects.toMatchObject({ name: 'TaskNotAdmitted' });
+    expect(writes()).toBe(0);
+  });
+
+  it('gives the slot of a task it finished to the oldest waiting task', async () => {
+    const waiting = (n: number) =>
+      task({ task_id: `01KB00000000000000000000${n}0`, status: 'PENDING' });
+    const memory = scriptStore(db, [task({ status: 'RUNNING' }), waiting(2), waiting(1)]);
+    memory.items.set('admission#running', { task_id: 'admission#running', running: 2 });
+    await work({ task_id: ID });
+    expect(started()).toEqual([waiting(1).task_id]);
+    expect(memory.items.get(waiting(1).task_id)).toMatchObject({ status: 'RUNNING' });
+    expect(memory.items.get(waiting(2).task_id)).toMatchObject({ status: 'PENDING' });
+    expect(memory.items.get('admission#running')).toMatchObject({ running: 2 });
   });
 
   it('records FAILURE with the error when the task asks to fail', async () => {
@@ -198,7 +219,14 @@ describe('worker', () => {
 
   it('writes progress after every step when the save interval is 0', async () => {
     scriptStore(db, [task({ status: 'RUNNING', input: { duration_seconds: 100, fail: false } })]);
-    await makeWork({ table, clock, sliceMs: 3_000, progressSaveMs: 0 })({ task_id: ID }, context);
+    await makeWork({
+      table,
+      workflow,
+      clock,
+      sliceMs: 3_000,
+      progressSaveMs: 0,
+      maxRunningTasks: 2,
+    })({ task_id: ID }, context);
     expect(updates().map((values) => values[':progress'])).toEqual([1, 2, 3]);
   });
 

@@ -22,8 +22,24 @@ describe('workflow definition', () => {
     ]);
   });
 
+  it('waits out a throttled worker, or a task not yet admitted, for days rather than failing it', () => {
+    const [waiting] = definition.States.Work.Retry;
+    expect(waiting).toEqual({
+      ErrorEquals: ['Lambda.TooManyRequestsException', 'TaskNotAdmitted'],
+      IntervalSeconds: 1,
+      MaxAttempts: 100_000,
+      BackoffRate: 2,
+      MaxDelaySeconds: 8,
+      JitterStrategy: 'FULL',
+    });
+    // Full jitter waits a uniform share of at most 8 s: about 4 s a retry on average, so a
+    // task is retried for about 4.6 days, and starts within seconds of a free slot.
+    const averageDays = (waiting.MaxAttempts * waiting.MaxDelaySeconds) / 2 / 86_400;
+    expect(averageDays).toBeGreaterThan(4);
+  });
+
   it('retries an unavailable dependency and Lambda service errors for minutes, jittered and capped', () => {
-    const [infrastructure] = definition.States.Work.Retry;
+    const [, infrastructure] = definition.States.Work.Retry;
     expect(infrastructure).toEqual({
       ErrorEquals: [
         'DependencyUnavailable',
@@ -31,7 +47,6 @@ describe('workflow definition', () => {
         'Lambda.ServiceException',
         'Lambda.AWSLambdaException',
         'Lambda.SdkClientException',
-        'Lambda.TooManyRequestsException',
       ],
       IntervalSeconds: 2,
       MaxAttempts: 25,
@@ -50,7 +65,7 @@ describe('workflow definition', () => {
   });
 
   it('retries any other worker error only twice, the worker being idempotent', () => {
-    const [, anyError, ...others] = definition.States.Work.Retry;
+    const [, , anyError, ...others] = definition.States.Work.Retry;
     expect(anyError).toEqual({
       ErrorEquals: ['States.ALL'],
       IntervalSeconds: 1,

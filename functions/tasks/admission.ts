@@ -1,0 +1,173 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../clock.ts';
+import { logger } from '../logger.ts';
+import { recordStarted } from '../observability.ts';
+import { TransitionRefusedError } from './errors.ts';
+import { allShardKeys, shardStatusKey } from './keys.ts';
+import { startExecution, type TaskWorkflow } from './launcher.ts';
+import type { Task } from './model.ts';
+import { TABLE_SCHEMA } from './schema.ts';
+import { SERVICE_ACCESS, type TaskTable, transitionTask } from './store.ts';
+import { AtCapacityError, runningCount } from './totals.ts';
+
+/**
+ * Admission: at most `maxRunningTasks` tasks RUNNING at once; the others wait PENDING, with
+ * no workflow execution, and start oldest first as slots free. None fails for lack of
+ * capacity.
+ *
+ * The cap is the semaphore in totals.ts, changed in the same transaction as every status
+ * change into and out of RUNNING, so it is exact by construction. This dispatcher fills free
+ * slots: it reads the count, queries the oldest PENDING tasks (the by-shard-status index,
+ * scatter-gather over the shards, merged by id: ULIDs sort by creation), and for each one
+ * makes the start transition (refused once no slot is free) and then starts its execution,
+ * named by the task id as before. Dispatchers may run concurrently anywhere: two racing for
+ * a task see one start refused (it is RUNNING already), two racing for a slot see one
+ * refused by the semaphore. It runs after each create, after each task leaves RUNNING
+ * (the Work function, RecordFailure, cancel, delete) and in every reconciler sweep.
+ * A crash between the start transition and StartExecution leaves a RUNNING task with no
+ * execution, which the reconciler starts.
+ *
+ * Why not an AWS limit alone: the Work function's reserved concurrency caps what running
+ * tasks take from the account (the stack sets it to maxRunningTasks), but executions beyond
+ * it would only retry their throttled invocations, in no order, spending state transitions,
+ * until their retries ran out and they failed. A queue (SQS with a maximum concurrency) would
+ * add a second place that holds a task's state and keep no creation order. The semaphore
+ * needs no new service, is exact because it moves with the status, costs one small update
+ * per start and end, and the order comes from an index the service already has.
+ */
+export interface Admission {
+  table: TaskTable;
+  workflow: TaskWorkflow;
+  clock: Clock;
+  /** Tasks RUNNING at once at most (MAX_RUNNING_TASKS). */
+  maxRunningTasks: number;
+}
+
+export interface Admitted {
+  /** Tasks moved to RUNNING whose execution started. */
+  started: Task[];
+  /** Tasks moved to RUNNING whose execution did not start; the reconciler starts it. */
+  unstarted: { task: Task; error: unknown }[];
+}
+
+/** PENDING tasks asked for per shard and round; more rounds follow while slots stay free. */
+const PAGE = 100;
+const MAX_ROUNDS = 5;
+
+/**
+ * Fills free slots with the oldest PENDING tasks, admitting one round's tasks at once (the
+ * semaphore keeps concurrent starts under the cap); each takes its start time before its
+ * first call, so start times follow the tasks' order. `include` names a task known to be
+ * PENDING that the index may not show yet (it is eventually consistent): a create passes
+ * its own task, and then admits only tasks up to it, the older ones first; newer ones are
+ * their own creates' to admit, so a create never does more than its share of the work.
+ */
+export async function admitWaitingTasks(
+  deps: Admission,
+  { include }: { include?: string } = {},
+): Promise<Admitted> {
+  const admitted: Admitted = { started: [], unstarted: [] };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const free = deps.maxRunningTasks - (await runningCount(deps.table));
+    if (free <= 0) break;
+    const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
+    let candidates = ids;
+    if (include !== undefined) {
+      candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);
+    }
+    const outcomes = await Promise.all(
+      candidates.slice(0, free).map((taskId) => admit(deps, taskId)),
+    );
+    for (const outcome of outcomes) {
+      if (typeof outcome === 'string') continue;
+      if (outcome.started) admitted.started.push(outcome.task);
+      else admitted.unstarted.push({ task: outcome.task, error: outcome.error });
+    }
+    const full = outcomes.includes('full');
+    const allTaken = outcomes.length > 0 && !outcomes.includes('gone');
+    if (full || allTaken || !more || include !== undefined) break;
+  }
+  return admitted;
+}
+
+type Outcome =
+  | 'full'
+  | 'gone'
+  | { started: true; task: Task }
+  | { started: false; task: Task; error: unknown };
+
+/** The start transition, conditioned on a free slot, then the task's execution. */
+async function admit(
+  { table, workflow, clock, maxRunningTasks }: Admission,
+  taskId: string,
+): Promise<Outcome> {
+  const now = clock.now();
+  let task: Task;
+  try {
+    task = await transitionTask(
+      { ...table, maxRunningTasks },
+      taskId,
+      'start',
+      { started_at: now.toISOString() },
+      now,
+      SERVICE_ACCESS,
+    );
+  } catch (error) {
+    if (error instanceof AtCapacityError) return 'full';
+    // Started by another dispatcher, cancelled or deleted since the index was read.
+    if (error instanceof TransitionRefusedError) return 'gone';
+    throw error;
+  }
+  recordStarted(task);
+  logger.info('Task started', { task_id: taskId });
+  try {
+    await startExecution(workflow, taskId);
+    return { started: true, task };
+  } catch (error) {
+    logger.warn('The execution of an admitted task did not start; the reconciler starts it', {
+      task_id: taskId,
+      error: error as Error,
+    });
+    return { started: false, task, error };
+  }
+}
+
+/**
+ * The ids of the oldest PENDING tasks, oldest first: up to `limit` from each shard's
+ * partition of by-shard-status, merged. `more` when a shard may hold further ones.
+ */
+async function oldestPending(
+  table: TaskTable,
+  limit: number,
+): Promise<{ ids: string[]; more: boolean }> {
+  const index = TABLE_SCHEMA.indexes.byShardStatus;
+  const pages = await Promise.all(
+    allShardKeys().map(async (shard) => {
+      const { Items = [] } = await table.db.send(
+        new QueryCommand({
+          TableName: table.name,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.partitionKey },
+          ExpressionAttributeValues: { ':pk': shardStatusKey(shard, 'PENDING') },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      );
+      return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
+    }),
+  );
+  return {
+    ids: pages.flat().sort(),
+    more: pages.some((page) => page.length === limit),
+  };
+}
+
+/** Dispatches after a task left RUNNING; a failure only delays admission until the next sweep. */
+export async function admitAfterRelease(deps: Admission): Promise<void> {
+  try {
+    await admitWaitingTasks(deps);
+  } catch (error) {
+    logger.warn('Could not admit waiting tasks; the reconciler will', { error: error as Error });
+  }
+}

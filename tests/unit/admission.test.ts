@@ -1,0 +1,198 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Admission, admitWaitingTasks } from '../../functions/tasks/admission.ts';
+import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
+import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
+import {
+  createTask,
+  deleteTask,
+  SERVICE_ACCESS,
+  type TaskTable,
+  transitionTask,
+} from '../../functions/tasks/store.ts';
+import { ADMISSION_KEY, AtCapacityError, runningCount } from '../../functions/tasks/totals.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
+import { memoryTable } from '../helpers/memory-table.ts';
+
+/** Ids that sort as ULIDs do: a higher number is a newer task. */
+const idOf = (n: number) => `01KB0000000000000000000${String(n).padStart(3, '0')}`;
+
+function setup(maxRunningTasks: number, options: { failStarts?: boolean } = {}) {
+  const memory = memoryTable();
+  const clock = fakeClock();
+  const started: string[] = [];
+  const sfn = {
+    send: async (command: { input: { name: string } }) => {
+      if (options.failStarts) throw Object.assign(new Error('unavailable'), { name: 'Throttled' });
+      started.push(command.input.name);
+      return {};
+    },
+  };
+  const workflow = { sfn: sfn as unknown as SFNClient, stateMachineArn: 'arn' } as TaskWorkflow;
+  const deps: Admission = { table: memory.table, workflow, clock, maxRunningTasks };
+  const create = async (...numbers: number[]) => {
+    for (const n of numbers) {
+      const task = newTask({
+        taskId: idOf(n),
+        name: null,
+        type: 'simulate',
+        input: {},
+        now: clock.now(),
+      });
+      await createTask(memory.table, task);
+    }
+  };
+  const statusOf = (n: number) => memory.items.get(idOf(n))?.status;
+  const running = () => [...memory.items.values()].filter((item) => item.status === 'RUNNING');
+  return { memory, clock, deps, started, create, statusOf, running };
+}
+
+const end = (table: TaskTable, taskId: string, name: 'succeed' | 'fail' | 'cancel') =>
+  transitionTask(table, taskId, name, {}, new Date(), SERVICE_ACCESS);
+
+describe('admission', () => {
+  it('starts the oldest waiting tasks first, across every shard, as many as slots are free', async () => {
+    const { deps, started, create, statusOf } = setup(3);
+    await create(7, 3, 9, 1, 5, 2);
+    const { started: admitted } = await admitWaitingTasks(deps);
+    expect(admitted.map((task) => task.task_id)).toEqual([idOf(1), idOf(2), idOf(3)]);
+    expect(started).toEqual([idOf(1), idOf(2), idOf(3)]);
+    expect([5, 7, 9].map(statusOf)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+    expect(admitted[0]?.started_at).not.toBeNull();
+  });
+
+  it('counts the running tasks in the same transaction as each start', async () => {
+    const { memory, deps, create } = setup(5);
+    await create(1, 2);
+    await admitWaitingTasks(deps);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 2 });
+    expect(await runningCount(memory.table)).toBe(2);
+  });
+
+  it('leaves every task PENDING, starting no execution, when no slot is free', async () => {
+    const { deps, started, create, statusOf } = setup(2);
+    await create(1, 2, 3);
+    await admitWaitingTasks(deps);
+    expect(statusOf(3)).toBe('PENDING');
+    const again = await admitWaitingTasks(deps);
+    expect(again).toEqual({ started: [], unstarted: [] });
+    expect(started).toEqual([idOf(1), idOf(2)]);
+  });
+
+  it('refuses a start beyond the cap with AtCapacityError, changing nothing', async () => {
+    const { memory, create, statusOf } = setup(1);
+    await create(1, 2);
+    const capped = { ...memory.table, maxRunningTasks: 1 };
+    await transitionTask(capped, idOf(1), 'start', {}, new Date(), SERVICE_ACCESS);
+    await expect(
+      transitionTask(capped, idOf(2), 'start', {}, new Date(), SERVICE_ACCESS),
+    ).rejects.toBeInstanceOf(AtCapacityError);
+    expect(statusOf(2)).toBe('PENDING');
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
+  it.each([
+    ['succeeds', (table: TaskTable, id: string) => end(table, id, 'succeed')],
+    ['fails', (table: TaskTable, id: string) => end(table, id, 'fail')],
+    ['is cancelled', (table: TaskTable, id: string) => end(table, id, 'cancel')],
+    ['is deleted', (table: TaskTable, id: string) => deleteTask(table, id, SERVICE_ACCESS)],
+  ])('frees the slot of a RUNNING task that %s, for the next oldest', async (_, leave) => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1, 2);
+    await admitWaitingTasks(deps);
+    await leave(memory.table, idOf(1));
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 0 });
+    await admitWaitingTasks(deps);
+    expect(statusOf(2)).toBe('RUNNING');
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
+  it('frees no slot when a waiting task is cancelled or deleted', async () => {
+    const { memory, deps, create } = setup(1);
+    await create(1, 2, 3);
+    await admitWaitingTasks(deps);
+    await end(memory.table, idOf(2), 'cancel');
+    await deleteTask(memory.table, idOf(3), SERVICE_ACCESS);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
+  it('never starts more than the cap when dispatchers race for the same slots', async () => {
+    const { memory, deps, create, running } = setup(2);
+    await create(1, 2, 3, 4, 5, 6);
+    const results = await Promise.all(Array.from({ length: 6 }, () => admitWaitingTasks(deps)));
+    expect(running().map((item) => item.task_id)).toEqual([idOf(1), idOf(2)]);
+    expect(results.flatMap((result) => result.started)).toHaveLength(2);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 2 });
+  });
+
+  it('admits a new task the index does not show yet when no older one waits', async () => {
+    const { memory, deps, create, statusOf } = setup(2);
+    await create(1);
+    // As if the index had not caught up with the new task yet.
+    memory.items.set(idOf(1), { ...memory.items.get(idOf(1)), shard_status: undefined });
+    await admitWaitingTasks(deps, { include: idOf(1) });
+    expect(statusOf(1)).toBe('RUNNING');
+  });
+
+  it('keeps a task admitted but not started RUNNING, holding its slot, for the reconciler to start', async () => {
+    const { memory, deps, create, statusOf } = setup(2, { failStarts: true });
+    await create(1);
+    const { started, unstarted } = await admitWaitingTasks(deps);
+    expect(started).toEqual([]);
+    expect(unstarted.map(({ task }) => task.task_id)).toEqual([idOf(1)]);
+    expect(statusOf(1)).toBe('RUNNING');
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
+  it('keeps the count exact and under the cap through any interleaving of starts and ends', async () => {
+    const step = fc.oneof(
+      fc.constant({ kind: 'admit' as const }),
+      fc.record({
+        kind: fc.constantFrom(
+          'succeed' as const,
+          'fail' as const,
+          'cancel' as const,
+          'delete' as const,
+        ),
+        pick: fc.nat(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.array(step, { minLength: 1, maxLength: 5 }), { maxLength: 8 }),
+        async (cap, batches) => {
+          const { memory, deps, create, running } = setup(cap);
+          await create(...Array.from({ length: 12 }, (_, n) => n + 1));
+          const statuses = () =>
+            [...memory.items.values()].map((item) => item.status as TaskStatus | undefined);
+          for (const batch of batches) {
+            // Each batch runs concurrently: its steps interleave at every table call.
+            await Promise.all(
+              batch.map(async (action) => {
+                if (action.kind === 'admit') return admitWaitingTasks(deps);
+                const unfinished = [...memory.items.values()].filter(
+                  (item) => item.status === 'RUNNING' || item.status === 'PENDING',
+                );
+                const target = unfinished[action.pick % Math.max(unfinished.length, 1)];
+                if (!target) return;
+                const id = String(target.task_id);
+                const leave =
+                  action.kind === 'delete'
+                    ? deleteTask(memory.table, id, SERVICE_ACCESS)
+                    : end(memory.table, id, action.kind);
+                return leave.catch(() => undefined);
+              }),
+            );
+            expect(running().length).toBeLessThanOrEqual(cap);
+            expect(await runningCount(memory.table)).toBe(
+              statuses().filter((status) => status === 'RUNNING').length,
+            );
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
