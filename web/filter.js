@@ -64,3 +64,24 @@ export function firstPageQuery(status, pageSize, search = '') {
   else if (status) query.set('status', status);
   return query;
 }
+
+/**
+ * The query after a click on a total: only that status, or all again if it already was.
+ * @param {{ status: string, search: string }} current @param {string} status
+ */
+export function queryForTotal(current, status) {
+  const again = current.status === status && !current.search;
+  return { status: again ? '' : status, search: '' };
+}
+
+/**
+ * The query after a search is submitted, or null when it asks for the shown search again.
+ * A search replaces the status; clearing it keeps the status.
+ * @param {{ status: string, search: string }} current @param {string} text as typed
+ * @returns {{ status: string, search: string } | null}
+ */
+export function queryForSearch(current, text) {
+  const search = text.trim();
+  if (search === current.search) return null;
+  return { status: search ? '' : current.status, search };
+}

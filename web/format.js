@@ -83,6 +83,15 @@ export function taskLabel(task) {
 }
 
 /**
+ * The question asked before a task is deleted; `task` may be unknown, then its id names it.
+ * @param {string} taskId @param {Task | undefined} [task]
+ */
+export function deleteQuestion(taskId, task) {
+  const label = task?.name?.trim() ? `"${taskLabel(task)}"` : taskId;
+  return `Delete task ${label}? Its work stops and it cannot be restored.`;
+}
+
+/**
  * Accessible names of a card's controls, naming the task, so that a screen reader's
  * list of buttons tells "Cancel nightly report" from "Cancel invoice export".
  * Each starts with the visible text (WCAG 2.5.3, label in name).

@@ -4,7 +4,7 @@
  */
 import { ApiError, cancelTask, deleteTask, getTask } from './api.js';
 import { backoff, pollInterval } from './connection.js';
-import { taskLabel } from './format.js';
+import { deleteQuestion, taskLabel } from './format.js';
 import { LIST_HASH } from './route.js';
 import { isActive } from './statuses.js';
 import { parts, renderLoading, renderMissing, renderTask } from './task-page.js';
@@ -157,8 +157,7 @@ async function cancel() {
 async function remove() {
   const task = detail.task;
   if (!task) return;
-  const label = task.name?.trim() ? `"${taskLabel(task)}"` : task.task_id;
-  if (!window.confirm(`Delete task ${label}? Its work stops and it cannot be restored.`)) return;
+  if (!window.confirm(deleteQuestion(task.task_id, task))) return;
   try {
     await deleteTask(task.task_id);
   } catch (error) {

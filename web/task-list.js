@@ -70,3 +70,39 @@ export function upsert(shown, task) {
 export function without(shown, taskId) {
   return shown.filter((task) => task.task_id !== taskId);
 }
+
+/**
+ * The shown list with a task just created, if the list's query would show it: a search
+ * orders by name and shows only matches, so a new task waits for the next refresh there.
+ * @param {Task[]} shown @param {Task} task
+ * @param {{ status: string, search: string }} query '' for none
+ */
+export function withCreated(shown, task, { status, search }) {
+  if (search) return shown;
+  return !status || status === task.status ? upsert(shown, task) : shown;
+}
+
+/**
+ * The shown list after a change made elsewhere (e.g. on the task page): the task's new
+ * state, or without it when `task` is null. A task not shown stays not shown.
+ * @param {Task[]} shown @param {string} taskId @param {Task | null} task
+ */
+export function withChanged(shown, taskId, task) {
+  if (!task) return without(shown, taskId);
+  return shown.map((each) => (each.task_id === taskId ? task : each));
+}
+
+/**
+ * The shown list after answers to bulk actions: a changed task in its new state, a gone
+ * one removed.
+ * @param {Task[]} shown
+ * @param {{ taskId: string, task: Task | null, gone: boolean }[]} answers
+ */
+export function withAnswers(shown, answers) {
+  let tasks = shown;
+  for (const { taskId, task, gone } of answers) {
+    if (task) tasks = upsert(tasks, task);
+    if (gone) tasks = without(tasks, taskId);
+  }
+  return tasks;
+}

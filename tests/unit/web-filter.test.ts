@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   firstPageQuery,
   listQueryFromSearch,
+  queryForSearch,
+  queryForTotal,
   statusFromSearch,
   urlWithListQuery,
   urlWithStatus,
@@ -57,5 +59,46 @@ describe('urlWithListQuery', () => {
 describe('firstPageQuery with a search', () => {
   it('sends the search and never a status with it, which the API refuses', () => {
     expect(String(firstPageQuery('RUNNING', 20, 'night'))).toBe('limit=20&search=night');
+  });
+});
+
+describe('queryForTotal', () => {
+  it('shows only the clicked status, and all again on a second click', () => {
+    expect(queryForTotal({ status: '', search: '' }, 'FAILURE')).toEqual({
+      status: 'FAILURE',
+      search: '',
+    });
+    expect(queryForTotal({ status: 'FAILURE', search: '' }, 'FAILURE')).toEqual({
+      status: '',
+      search: '',
+    });
+  });
+
+  it('ends a search for the clicked status', () => {
+    expect(queryForTotal({ status: '', search: 'report' }, 'SUCCESS')).toEqual({
+      status: 'SUCCESS',
+      search: '',
+    });
+  });
+});
+
+describe('queryForSearch', () => {
+  it('replaces the status with a trimmed search', () => {
+    expect(queryForSearch({ status: 'RUNNING', search: '' }, '  nightly ')).toEqual({
+      status: '',
+      search: 'nightly',
+    });
+  });
+
+  it('keeps the status when the search is cleared', () => {
+    expect(queryForSearch({ status: 'RUNNING', search: 'x' }, ' ')).toEqual({
+      status: 'RUNNING',
+      search: '',
+    });
+  });
+
+  it('is null for the search already shown', () => {
+    expect(queryForSearch({ status: '', search: 'nightly' }, 'nightly  ')).toBeNull();
+    expect(queryForSearch({ status: 'RUNNING', search: '' }, '')).toBeNull();
   });
 });

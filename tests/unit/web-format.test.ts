@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   controlNames,
+  deleteQuestion,
   durationOf,
   etaText,
   eventWords,
@@ -158,5 +159,20 @@ describe('prettyInput', () => {
       '{\n  "duration_seconds": 10,\n  "fail": false\n}',
     );
     expect(prettyInput(undefined)).toBe('—');
+  });
+});
+
+describe('deleteQuestion', () => {
+  it('names the task by its name in quotes, else by its id', () => {
+    const base = { task_id: 'task-1', status: 'RUNNING', created_at: '2026-11-30T00:00:00.000Z' };
+    expect(deleteQuestion('task-1', { ...base, name: ' nightly ' })).toBe(
+      'Delete task "nightly"? Its work stops and it cannot be restored.',
+    );
+    expect(deleteQuestion('task-1', { ...base, name: '  ' })).toBe(
+      'Delete task task-1? Its work stops and it cannot be restored.',
+    );
+    expect(deleteQuestion('task-1')).toBe(
+      'Delete task task-1? Its work stops and it cannot be restored.',
+    );
   });
 });

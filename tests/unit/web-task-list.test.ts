@@ -7,6 +7,9 @@ import {
   mergeFirstPage,
   searchOrderKey,
   upsert,
+  withAnswers,
+  withChanged,
+  withCreated,
   without,
 } from '../../web/task-list.js';
 
@@ -113,5 +116,53 @@ describe('mergeFirstPage of search results', () => {
     );
     expect(ids(merged.tasks)).toEqual(['1', '2', '3', '4']);
     expect(searchOrderKey(named('9', ' Ｂeta '))).toBe('beta#9');
+  });
+});
+
+describe('withCreated', () => {
+  it('puts a new task first when the list shows all tasks or its status', () => {
+    const shown = [task('t2'), task('t1')];
+    expect(ids(withCreated(shown, task('t3'), { status: '', search: '' }))).toEqual([
+      't3',
+      't2',
+      't1',
+    ]);
+    expect(
+      ids(withCreated(shown, task('t3', 'PENDING'), { status: 'PENDING', search: '' })),
+    ).toEqual(['t3', 't2', 't1']);
+  });
+
+  it('leaves the list as it is under another status or a search', () => {
+    const shown = [task('t2'), task('t1')];
+    expect(withCreated(shown, task('t3', 'PENDING'), { status: 'RUNNING', search: '' })).toBe(
+      shown,
+    );
+    expect(withCreated(shown, task('t3'), { status: '', search: 't3' })).toBe(shown);
+  });
+});
+
+describe('withChanged', () => {
+  it('replaces a shown task in place and never adds one that is not shown', () => {
+    const shown = [task('t2'), task('t1')];
+    const done = task('t1', 'SUCCESS');
+    expect(withChanged(shown, 't1', done)).toEqual([task('t2'), done]);
+    expect(ids(withChanged(shown, 't3', task('t3')))).toEqual(['t2', 't1']);
+  });
+
+  it('removes a task that is gone', () => {
+    expect(ids(withChanged([task('t2'), task('t1')], 't2', null))).toEqual(['t1']);
+  });
+});
+
+describe('withAnswers', () => {
+  it('takes each changed task and drops each gone one', () => {
+    const shown = [task('t3'), task('t2'), task('t1')];
+    const cancelled = task('t3', 'CANCELLED');
+    const tasks = withAnswers(shown, [
+      { taskId: 't3', task: cancelled, gone: false },
+      { taskId: 't2', task: null, gone: true },
+      { taskId: 't1', task: null, gone: false },
+    ]);
+    expect(tasks).toEqual([cancelled, task('t1')]);
   });
 });
