@@ -8,7 +8,7 @@ import { startExecution, type TaskWorkflow } from './launcher.ts';
 import type { Task } from './model.ts';
 import { TABLE_SCHEMA } from './schema.ts';
 import { SERVICE_ACCESS, type TaskTable, transitionTask } from './store.ts';
-import { AtCapacityError, runningCount } from './totals.ts';
+import { AtCapacityError, admissionState } from './totals.ts';
 
 /**
  * Admission: at most `maxRunningTasks` tasks RUNNING at once; the others wait PENDING, with
@@ -61,16 +61,26 @@ const MAX_ROUNDS = 5;
  * PENDING that the index may not show yet (it is eventually consistent): a create passes
  * its own task, and then admits only tasks up to it, the older ones first; newer ones are
  * their own creates' to admit, so a create never does more than its share of the work.
+ *
+ * The all-owners totals count PENDING tasks in the same transaction as each status change,
+ * so when no task but `include` waits, the query of every shard is skipped: the common case
+ * whenever tasks arrive slower than slots free. A `sweep` (the reconciler) queries anyway,
+ * so a task is admitted even if the totals were ever wrong.
  */
 export async function admitWaitingTasks(
   deps: Admission,
-  { include }: { include?: string } = {},
+  { include, sweep = false }: { include?: string; sweep?: boolean } = {},
 ): Promise<Admitted> {
   const admitted: Admitted = { started: [], unstarted: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const free = deps.maxRunningTasks - (await runningCount(deps.table));
+    const { running, waiting } = await admissionState(deps.table);
+    const free = deps.maxRunningTasks - running;
     if (free <= 0) break;
-    const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
+    const othersWait = sweep || waiting > (include === undefined ? 0 : 1);
+    if (!othersWait && include === undefined) break;
+    const { ids, more } = othersWait
+      ? await oldestPending(deps.table, Math.min(free, PAGE))
+      : { ids: [], more: false };
     let candidates = ids;
     if (include !== undefined) {
       candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);

@@ -99,7 +99,7 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
     cursor = page.cursor;
   } while (cursor);
   try {
-    const { started, unstarted } = await admitWaitingTasks(deps);
+    const { started, unstarted } = await admitWaitingTasks(deps, { sweep: true });
     sweep.admitted.push(
       ...started.map((task) => task.task_id),
       ...unstarted.map(({ task }) => task.task_id),
