@@ -1,23 +1,20 @@
-import { systemClock } from '../clock.ts';
-import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
-import { accessOf, callerOf } from '../http/caller.ts';
-import { httpHandler } from '../http/handler.ts';
-import { jsonBody, taskIdParam } from '../http/request.ts';
+import { taskHandler } from '../http/handler.ts';
+import { jsonBody } from '../http/request.ts';
 import { json } from '../http/response.ts';
 import { CancelTaskBody, ERROR_CODES } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
 import { logger } from '../logger.ts';
 import { recordFinished } from '../observability.ts';
-import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
+import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
 import {
   TaskAlreadyFinishedError,
   TaskNotFoundError,
   TransitionRefusedError,
 } from '../tasks/errors.ts';
-import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
+import { stopExecution } from '../tasks/launcher.ts';
 import type { Task } from '../tasks/model.ts';
-import { type Access, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { type Access, transitionTask } from '../tasks/store.ts';
 
 type Deps = Admission;
 
@@ -43,22 +40,12 @@ async function cancel(deps: Deps, taskId: string, scope: Access): Promise<Task> 
 }
 
 export function makeHandler(deps: Deps) {
-  return httpHandler(async (event) => {
-    const caller = callerOf(event);
-    const taskId = taskIdParam(event);
-    logger.appendKeys({ task_id: taskId });
+  return taskHandler(async ({ taskId, access }, event) => {
     parseOrThrow(CancelTaskBody, jsonBody(event), { place: 'body', codes: ERROR_CODES.cancel });
-    const task = await cancel(deps, taskId, accessOf(caller));
+    const task = await cancel(deps, taskId, access);
     logger.info('Task cancelled');
     return json(200, task);
   });
 }
 
-export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  }),
-);
+export const handler = wiredAtFirstCall(() => makeHandler(admissionFromEnvironment()));

@@ -3,8 +3,6 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { monotonicFactory } from 'ulid';
 import * as v from 'valibot';
 import { API_TIMEOUT_SECONDS } from '../catalog.ts';
-import { systemClock } from '../clock.ts';
-import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { type Caller, callerOf } from '../http/caller.ts';
 import { httpHandler } from '../http/handler.ts';
@@ -17,6 +15,7 @@ import { countTask, recordFinished } from '../observability.ts';
 import {
   type Admission,
   type Admitted,
+  admissionFromEnvironment,
   admitAfterRelease,
   admitWaitingTasks,
 } from '../tasks/admission.ts';
@@ -32,15 +31,9 @@ import {
   saveResponse,
   takeOver,
 } from '../tasks/idempotency.ts';
-import { startExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
+import { startExecution } from '../tasks/launcher.ts';
 import { newTask, type Task } from '../tasks/model.ts';
-import {
-  createTask,
-  getTask,
-  SERVICE_ACCESS,
-  tableFromEnvironment,
-  transitionTask,
-} from '../tasks/store.ts';
+import { createTask, getTask, SERVICE_ACCESS, transitionTask } from '../tasks/store.ts';
 import { taskType } from '../tasks/types/index.ts';
 
 type Deps = Admission;
@@ -262,11 +255,4 @@ export function makeHandler(deps: Deps) {
   });
 }
 
-export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  }),
-);
+export const handler = wiredAtFirstCall(() => makeHandler(admissionFromEnvironment()));

@@ -1,23 +1,16 @@
-import { systemClock } from '../clock.ts';
-import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
-import { accessOf, callerOf } from '../http/caller.ts';
-import { httpHandler } from '../http/handler.ts';
-import { taskIdParam } from '../http/request.ts';
+import { taskHandler } from '../http/handler.ts';
 import { json } from '../http/response.ts';
 import { logger } from '../logger.ts';
 import { countTask } from '../observability.ts';
-import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
-import { stopExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
-import { deleteTask, tableFromEnvironment } from '../tasks/store.ts';
+import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
+import { stopExecution } from '../tasks/launcher.ts';
+import { deleteTask } from '../tasks/store.ts';
 
 export function makeHandler(deps: Admission) {
   const { table, workflow } = deps;
-  return httpHandler(async (event) => {
-    const caller = callerOf(event);
-    const taskId = taskIdParam(event);
-    logger.appendKeys({ task_id: taskId });
-    const task = await deleteTask(table, taskId, accessOf(caller));
+  return taskHandler(async ({ taskId, access }) => {
+    const task = await deleteTask(table, taskId, access);
     countTask('TaskDeleted');
     // Every write of the worker requires the item to exist, so the task cannot come back;
     // stopping the execution only saves the work it would still do.
@@ -30,11 +23,4 @@ export function makeHandler(deps: Admission) {
   });
 }
 
-export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  }),
-);
+export const handler = wiredAtFirstCall(() => makeHandler(admissionFromEnvironment()));

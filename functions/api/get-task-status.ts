@@ -2,13 +2,11 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
-import { accessOf, callerOf } from '../http/caller.ts';
-import { httpHandler } from '../http/handler.ts';
-import { queryParams, taskIdParam } from '../http/request.ts';
+import { taskHandler } from '../http/handler.ts';
+import { queryParams } from '../http/request.ts';
 import { cacheable } from '../http/response.ts';
 import { ERROR_CODES, TaskStatusQuery } from '../http/schemas.ts';
 import { parseOrThrow } from '../http/validation.ts';
-import { logger } from '../logger.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { getTaskOrThrow, tableFromEnvironment } from '../tasks/store.ts';
 
@@ -52,9 +50,7 @@ type Deps = Pick<Dependencies, 'table'> & { clock?: Clock };
  * function's own timeout). A finished task never changes, so its wait ends at once.
  */
 export function makeHandler({ table, clock = systemClock }: Deps) {
-  return httpHandler(async (event, context) => {
-    const taskId = taskIdParam(event);
-    logger.appendKeys({ task_id: taskId });
+  return taskHandler(async ({ taskId, access }, event, context) => {
     const { wait = 0 } = parseOrThrow(TaskStatusQuery, queryParams(event), {
       place: 'query',
       codes: ERROR_CODES.status,
@@ -62,7 +58,7 @@ export function makeHandler({ table, clock = systemClock }: Deps) {
     const holdMs = Math.min(wait * 1000, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS);
     const until = clock.now().getTime() + holdMs;
     for (;;) {
-      const task = await getTaskOrThrow(table, taskId, accessOf(callerOf(event)));
+      const task = await getTaskOrThrow(table, taskId, access);
       const response = statusResponse(event, task, clock.now());
       const left = until - clock.now().getTime();
       if (response.statusCode !== 304 || isFinished(task.status) || left <= 0) return response;

@@ -1,11 +1,8 @@
 import { type Clock, systemClock } from '../clock.ts';
 import type { Dependencies } from '../dependencies.ts';
 import { wiredAtFirstCall } from '../edge.ts';
-import { accessOf, callerOf } from '../http/caller.ts';
-import { httpHandler } from '../http/handler.ts';
-import { taskIdParam } from '../http/request.ts';
+import { taskHandler } from '../http/handler.ts';
 import { cacheable } from '../http/response.ts';
-import { logger } from '../logger.ts';
 import { TaskNotFoundError } from '../tasks/errors.ts';
 import { getTaskRecord, tableFromEnvironment } from '../tasks/store.ts';
 import { retryAfterSeconds } from './get-task-status.ts';
@@ -18,10 +15,8 @@ export function makeHandler({
   table,
   clock = systemClock,
 }: Pick<Dependencies, 'table'> & { clock?: Clock }) {
-  return httpHandler(async (event) => {
-    const taskId = taskIdParam(event);
-    logger.appendKeys({ task_id: taskId });
-    const record = await getTaskRecord(table, taskId, accessOf(callerOf(event)));
+  return taskHandler(async ({ taskId, access }, event) => {
+    const record = await getTaskRecord(table, taskId, access);
     if (!record) throw new TaskNotFoundError(taskId);
     const events = record.events.map(({ at, type, progress }) => ({
       at,

@@ -6,6 +6,9 @@ import { logger } from '../logger.ts';
 import { publishMetrics, tracer } from '../observability.ts';
 import { isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError } from '../tasks/errors.ts';
+import type { Access } from '../tasks/store.ts';
+import { accessOf, callerOf } from './caller.ts';
+import { taskIdParam } from './request.ts';
 import { json, type Response } from './response.ts';
 
 type Event = APIGatewayProxyEventV2;
@@ -51,4 +54,24 @@ export function httpHandler(fn: (event: Event, context: Context) => Promise<Resp
     .use(requestId)
     .use(publishMetrics)
     .use(errorResponses);
+}
+
+/** The task a `/tasks/{id}…` request names, and what its caller may see of tasks. */
+export interface TaskRequest {
+  taskId: string;
+  access: Access;
+}
+
+/**
+ * The handler of a route of one task (`/tasks/{id}…`): the id from the path (an invalid
+ * one is a 404), added to every log line, and the caller's access.
+ */
+export function taskHandler(
+  fn: (request: TaskRequest, event: Event, context: Context) => Promise<Response>,
+) {
+  return httpHandler(async (event, context) => {
+    const taskId = taskIdParam(event);
+    logger.appendKeys({ task_id: taskId });
+    return fn({ taskId, access: accessOf(callerOf(event)) }, event, context);
+  });
 }

@@ -1,13 +1,14 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import { env } from '../config.ts';
 import { logger } from '../logger.ts';
 import { recordStarted } from '../observability.ts';
 import { TransitionRefusedError } from './errors.ts';
 import { allShardKeys, shardStatusKey } from './keys.ts';
-import { startExecution, type TaskWorkflow } from './launcher.ts';
+import { startExecution, type TaskWorkflow, workflowFromEnvironment } from './launcher.ts';
 import type { Task } from './model.ts';
 import { TABLE_SCHEMA } from './schema.ts';
-import { SERVICE_ACCESS, type TaskTable, transitionTask } from './store.ts';
+import { SERVICE_ACCESS, type TaskTable, tableFromEnvironment, transitionTask } from './store.ts';
 import { AtCapacityError, admissionState } from './totals.ts';
 
 /**
@@ -41,6 +42,16 @@ export interface Admission {
   clock: Clock;
   /** Tasks RUNNING at once at most (MAX_RUNNING_TASKS). */
   maxRunningTasks: number;
+}
+
+/** What a deployed function that admits tasks is given: its table, workflow and cap. */
+export function admissionFromEnvironment(): Admission {
+  return {
+    table: tableFromEnvironment(),
+    workflow: workflowFromEnvironment(),
+    clock: systemClock,
+    maxRunningTasks: env.maxRunningTasks(),
+  };
 }
 
 export interface Admitted {

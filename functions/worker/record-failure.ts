@@ -2,15 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { systemClock } from '../clock.ts';
-import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished, tracer } from '../observability.ts';
-import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
+import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
-import { taskIdOfExecution, workflowFromEnvironment } from '../tasks/launcher.ts';
-import { SERVICE_ACCESS, tableFromEnvironment, transitionTask } from '../tasks/store.ts';
+import { taskIdOfExecution } from '../tasks/launcher.ts';
+import { SERVICE_ACCESS, transitionTask } from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
 export interface RecordFailureInput {
@@ -84,11 +82,4 @@ export function makeHandler(deps: Admission) {
     .use(publishMetrics);
 }
 
-export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  }),
-);
+export const handler = wiredAtFirstCall(() => makeHandler(admissionFromEnvironment()));

@@ -2,27 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { RESUME_FUNCTION } from '../catalog.ts';
-import { systemClock } from '../clock.ts';
-import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished } from '../observability.ts';
-import { type Admission, admitWaitingTasks } from '../tasks/admission.ts';
+import { type Admission, admissionFromEnvironment, admitWaitingTasks } from '../tasks/admission.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
-import {
-  describeExecution,
-  executionName,
-  startExecution,
-  workflowFromEnvironment,
-} from '../tasks/launcher.ts';
+import { describeExecution, executionName, startExecution } from '../tasks/launcher.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
-import {
-  getTask,
-  listTasks,
-  SERVICE_ACCESS,
-  tableFromEnvironment,
-  transitionTask,
-} from '../tasks/store.ts';
+import { getTask, listTasks, SERVICE_ACCESS, transitionTask } from '../tasks/store.ts';
 import { couldNotComplete } from './failure-message.ts';
 
 type Deps = Admission;
@@ -201,11 +188,4 @@ export function logSweep({ started, restarted, failed, admitted, errors }: Sweep
   logger.warn('Reconciled stuck tasks', { started, restarted, failed, errors });
 }
 
-export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  }),
-);
+export const handler = wiredAtFirstCall(() => makeHandler(admissionFromEnvironment()));

@@ -2,24 +2,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type Clock, systemClock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished, tracer } from '../observability.ts';
-import { type Admission, admitAfterRelease } from '../tasks/admission.ts';
+import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
-import { workflowFromEnvironment } from '../tasks/launcher.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { readStatus } from '../tasks/status-probe.ts';
-import {
-  getTask,
-  SERVICE_ACCESS,
-  type TaskTable,
-  tableFromEnvironment,
-  transitionTask,
-} from '../tasks/store.ts';
+import { getTask, SERVICE_ACCESS, type TaskTable, transitionTask } from '../tasks/store.ts';
 import { milestoneOf } from '../tasks/timeline.ts';
 import { taskType } from '../tasks/types/index.ts';
 import type { StepOutcome } from '../tasks/types/task-type.ts';
@@ -225,11 +218,5 @@ async function stepOf(
 }
 
 export const handler = wiredAtFirstCall(() =>
-  makeHandler({
-    table: tableFromEnvironment(),
-    clock: systemClock,
-    workflow: workflowFromEnvironment(),
-    maxRunningTasks: env.maxRunningTasks(),
-    sliceMs: env.workSliceSeconds() * 1000,
-  }),
+  makeHandler({ ...admissionFromEnvironment(), sliceMs: env.workSliceSeconds() * 1000 }),
 );

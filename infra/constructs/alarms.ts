@@ -96,10 +96,18 @@ export class ServiceAlarms extends Construct {
         threshold: 1,
         description: `${name}: an invocation ended in an error (timeout, crash, out of memory)`,
       });
+      // Work's reserved concurrency is the admission cap: a finishing invocation still hands
+      // its slot on while the next task's first one starts, so a throttle there is a brief
+      // wait, retried by the workflow. Only throttling through three periods in a row is news.
+      const sustained = name === 'Work' ? 3 : 1;
       this.add(`${name}Throttles`, {
         metric: handler.function.metricThrottles({ statistic: Stats.SUM, period: fiveMinutes }),
         threshold: 1,
-        description: `${name}: Lambda refused an invocation for lack of concurrency`,
+        evaluationPeriods: sustained,
+        description:
+          sustained > 1
+            ? `${name}: Lambda refused invocations for lack of concurrency for 15 minutes`
+            : `${name}: Lambda refused an invocation for lack of concurrency`,
       });
     }
 
@@ -173,13 +181,18 @@ export class ServiceAlarms extends Construct {
 
   private add(
     id: string,
-    options: { metric: IMetric; threshold: number; description: string },
+    options: {
+      metric: IMetric;
+      threshold: number;
+      description: string;
+      evaluationPeriods?: number;
+    },
   ): Alarm {
     const alarm = new Alarm(this, id, {
       metric: options.metric,
       threshold: options.threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
       // No data means no requests, executions or tasks: nothing is wrong.
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,

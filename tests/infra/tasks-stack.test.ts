@@ -787,7 +787,10 @@ describe('alarms', () => {
     for (const [name, handler] of stack.serviceFunctions()) {
       const fn = { Name: 'FunctionName', Value: { Ref: logicalId(handler.function) } };
       expect(alarmsOn('Errors', fn), name).toHaveLength(1);
-      expect(alarmsOn('Throttles', fn), name).toHaveLength(1);
+      const throttles = alarmsOn('Throttles', fn);
+      expect(throttles, name).toHaveLength(1);
+      // Work's throttles are waits for a slot handed on: only three periods in a row alarm.
+      expect(throttles[0]?.Properties.EvaluationPeriods, name).toBe(name === 'Work' ? 3 : 1);
     }
   });
 
