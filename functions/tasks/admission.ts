@@ -96,41 +96,19 @@ export async function admitWaitingTasks(
     if (include !== undefined) {
       candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);
     }
-    const outcomes = await fillSlots(deps, candidates, free);
-    let filled = 0;
+    const outcomes = await Promise.all(
+      candidates.slice(0, free).map((taskId) => admit(deps, taskId)),
+    );
     for (const outcome of outcomes) {
       if (typeof outcome === 'string') continue;
-      filled++;
       if (outcome.started) admitted.started.push(outcome.task);
       else admitted.unstarted.push({ task: outcome.task, error: outcome.error });
     }
-    if (outcomes.includes('full') || filled >= free || !more || include !== undefined) break;
+    const full = outcomes.includes('full');
+    const allTaken = outcomes.length > 0 && !outcomes.includes('gone');
+    if (full || allTaken || !more || include !== undefined) break;
   }
   return admitted;
-}
-
-/**
- * Fills up to `free` slots from `candidates`, oldest first: each of `free` concurrent
- * fillers takes the next candidate until one starts, so a task another dispatcher took
- * first costs no new query; every filler stops once the semaphore is full.
- */
-async function fillSlots(
-  deps: Admission,
-  candidates: readonly string[],
-  free: number,
-): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
-  let next = 0;
-  const filler = async () => {
-    for (let taskId = candidates[next++]; taskId !== undefined; taskId = candidates[next++]) {
-      const outcome = await admit(deps, taskId);
-      outcomes.push(outcome);
-      if (outcome === 'full') next = candidates.length;
-      if (outcome !== 'gone') return;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(free, candidates.length) }, filler));
-  return outcomes;
 }
 
 type Outcome =

@@ -1,4 +1,11 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  apiClient,
+  type LocalService,
+  removeDataDir,
+  startLocalService,
+} from '../helpers/local-service.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -16,4 +23,56 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** What a dashboard test file works with; set by the hooks dashboardSuite registers. */
+export interface DashboardSuite {
+  service: LocalService | undefined;
+  browser: Browser | undefined;
+  /** The current test's browser context, closed after each test. */
+  context: BrowserContext | undefined;
+  api: ReturnType<typeof apiClient>;
+}
+
+/**
+ * Registers a dashboard test file's hooks: local mode and Chromium start before its tests;
+ * after each test its browser context closes and every task left running or waiting is
+ * cancelled (long tasks would load the machine for the rest of the suite); after the file
+ * both stop.
+ */
+export function dashboardSuite(): DashboardSuite {
+  const suite: DashboardSuite = {
+    service: undefined,
+    browser: undefined,
+    context: undefined,
+    api: () => {
+      throw new Error('The service did not start');
+    },
+  };
+  beforeAll(async () => {
+    const [started, launched] = await Promise.allSettled([startLocalService(), launchChromium()]);
+    if (started.status === 'fulfilled') suite.service = started.value;
+    if (launched.status === 'fulfilled') suite.browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
+    suite.api = apiClient(started.value.url);
+  });
+  afterEach(async () => {
+    // Routes still fetching when the page goes would otherwise fail after the test.
+    for (const page of suite.context?.pages() ?? []) {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+    await suite.context?.close();
+    suite.context = undefined;
+    for (const status of ['RUNNING', 'PENDING']) {
+      const { body } = await suite.api('GET', `/tasks?status=${status}&limit=100`);
+      for (const task of body ?? []) await suite.api('PATCH', `/tasks/${task.task_id}/status`);
+    }
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.service?.stop();
+    if (suite.service) removeDataDir(suite.service.dataDir);
+  });
+  return suite;
 }

@@ -1,47 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
-import { launchChromium } from './browser.ts';
+import { waitFor } from '../helpers/local-service.ts';
+import { dashboardSuite } from './browser.ts';
 
-let service: LocalService | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  const [started, launched] = await Promise.allSettled([startLocalService(), launchChromium()]);
-  if (started.status === 'fulfilled') service = started.value;
-  if (launched.status === 'fulfilled') browser = launched.value;
-  if (started.status === 'rejected') throw started.reason;
-  if (launched.status === 'rejected') throw launched.reason;
-  api = apiClient(started.value.url);
-});
-
-afterEach(async () => {
-  // Routes still fetching when the page goes would otherwise fail after the test.
-  for (const page of context?.pages() ?? []) await page.unrouteAll({ behavior: 'ignoreErrors' });
-  await context?.close();
-  context = undefined;
-  // Long tasks left running would load the machine for the rest of the suite.
-  for (const status of ['RUNNING', 'PENDING']) {
-    const { body } = await api('GET', `/tasks?status=${status}&limit=100`);
-    for (const task of body ?? []) await api('PATCH', `/tasks/${task.task_id}/status`);
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  if (service) removeDataDir(service.dataDir);
-});
+const suite = dashboardSuite();
 
 const isListRequest = (url: URL) => url.pathname === '/tasks';
 const isTotalsRequest = (url: URL) => url.pathname === '/tasks/totals';
@@ -51,11 +15,11 @@ async function openDashboard(
   beforeLoad?: (page: Page) => Promise<unknown>,
   { height = 900, colorScheme = 'light' }: { height?: number; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<Page> {
-  if (!browser || !service) throw new Error('The browser or the service did not start');
-  context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  const page = await context.newPage();
+  if (!suite.browser || !suite.service) throw new Error('The browser or the service did not start');
+  suite.context = await suite.browser.newContext({ viewport: { width, height }, colorScheme });
+  const page = await suite.context.newPage();
   await beforeLoad?.(page);
-  await page.goto(service.url);
+  await page.goto(suite.service.url);
   await page.locator('#sync', { hasText: 'Live' }).waitFor();
   return page;
 }
@@ -75,10 +39,10 @@ const isBusy = (response: { status: number; body: { code?: string } }) =>
 async function createTask(name: string | null, durationSeconds: number, fail = false) {
   const input = { duration_seconds: durationSeconds, fail };
   const key = { 'idempotency-key': crypto.randomUUID() };
-  let response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
+  let response = await suite.api('POST', '/tasks', { name, type: 'simulate', input }, key);
   for (let retry = 0; isBusy(response) && retry < 3; retry++) {
     await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-    response = await api('POST', '/tasks', { name, type: 'simulate', input }, key);
+    response = await suite.api('POST', '/tasks', { name, type: 'simulate', input }, key);
   }
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.task_id as string;
@@ -187,7 +151,7 @@ describe('dashboard', () => {
     await badge(page, taskId, 'CANCELLED').waitFor();
     const cancel = row(page, taskId).getByRole('button', { name: 'Cancel to cancel', exact: true });
     expect(await cancel.count()).toBe(0);
-    expect((await api('GET', `/tasks/${taskId}/status`)).body.status).toBe('CANCELLED');
+    expect((await suite.api('GET', `/tasks/${taskId}/status`)).body.status).toBe('CANCELLED');
   });
 
   it('filters by status on the server', async () => {
@@ -222,7 +186,7 @@ describe('dashboard', () => {
     page.once('dialog', (dialog) => void dialog.dismiss());
     await deleteButton.click();
     await sleep(300);
-    expect((await api('GET', `/tasks/${taskId}/status`)).status).toBe(200);
+    expect((await suite.api('GET', `/tasks/${taskId}/status`)).status).toBe(200);
 
     const messages: string[] = [];
     page.once('dialog', (dialog) => {
@@ -232,7 +196,7 @@ describe('dashboard', () => {
     await deleteButton.click();
     await row(page, taskId).waitFor({ state: 'detached' });
     expect(messages).toEqual([expect.stringContaining('to delete')]);
-    expect((await api('GET', `/tasks/${taskId}/status`)).status).toBe(404);
+    expect((await suite.api('GET', `/tasks/${taskId}/status`)).status).toBe(404);
     await sleep(1_500);
     expect(await row(page, taskId).count()).toBe(0);
   });
@@ -244,7 +208,7 @@ describe('dashboard', () => {
     await page.reload();
     await page.locator('#sync', { hasText: 'Live' }).waitFor();
     await row(page, taskId).waitFor();
-    const listed = (await api('GET', '/tasks?limit=20')).body as { task_id: string }[];
+    const listed = (await suite.api('GET', '/tasks?limit=20')).body as { task_id: string }[];
     expect(await shownIds(page)).toEqual(listed.map((task) => task.task_id));
   });
 
@@ -398,7 +362,7 @@ describe('dashboard', () => {
       ...Array.from({ length: 10 }, (_, i) => createTask(`budget: running ${i + 1}`, 3_600)),
       ...Array.from({ length: toCancel }, async (_, i) => {
         const taskId = await createTask(`budget: cancelled ${i + 1}`, 3_600);
-        await api('PATCH', `/tasks/${taskId}/status`, { status: 'CANCELLED' });
+        await suite.api('PATCH', `/tasks/${taskId}/status`, { status: 'CANCELLED' });
       }),
     ]);
     const page = await openDashboard(1280, recordListRequests);
@@ -440,7 +404,7 @@ describe('dashboard', () => {
 
   it('is usable with the keyboard and copies a task id', async () => {
     const page = await openDashboard();
-    await context?.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await suite.context?.grantPermissions(['clipboard-read', 'clipboard-write']);
     await page.getByLabel('Name', { exact: true }).focus();
     await page.keyboard.type('typed task');
     await page.keyboard.press('Tab');
@@ -516,10 +480,11 @@ describe('dashboard', () => {
   });
 
   it('runs under the content security policy CloudFront sends', async () => {
-    if (!browser || !service) throw new Error('The browser or the service did not start');
+    if (!suite.browser || !suite.service)
+      throw new Error('The browser or the service did not start');
     const taskId = await createTask('under the CSP', 60);
-    context = await browser.newContext();
-    const page = await context.newPage();
+    suite.context = await suite.browser.newContext();
+    const page = await suite.context.newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
       if (message.text().includes('Content Security Policy')) violations.push(message.text());
@@ -534,7 +499,7 @@ describe('dashboard', () => {
         });
       },
     );
-    await page.goto(service.url);
+    await page.goto(suite.service.url);
     await page.locator('#sync', { hasText: 'Live' }).waitFor();
     await row(page, taskId).waitFor();
     const headerColour = await page
@@ -559,8 +524,8 @@ describe('dashboard', () => {
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
       expect(overflow, `horizontal overflow at ${width} px`).toBe(0);
-      await context?.close();
-      context = undefined;
+      await suite.context?.close();
+      suite.context = undefined;
     }
   });
 });
@@ -631,8 +596,8 @@ describe('dashboard presentation', () => {
       for (const background of [colours.page, colours.card]) {
         expect(contrast(ring, background), `focus ring, ${colorScheme}`).toBeGreaterThanOrEqual(3);
       }
-      await context?.close();
-      context = undefined;
+      await suite.context?.close();
+      suite.context = undefined;
     }
   });
 
@@ -720,7 +685,7 @@ async function listAllIds(status?: string): Promise<string[]> {
   const ids: string[] = [];
   let path: string | undefined = `/tasks?limit=100${status ? `&status=${status}` : ''}`;
   while (path) {
-    const page = await api('GET', path);
+    const page = await suite.api('GET', path);
     ids.push(...(page.body as { task_id: string }[]).map((task) => task.task_id));
     path = /<([^>]*)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
   }

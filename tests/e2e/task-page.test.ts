@@ -1,47 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
-import { launchChromium } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/local-service.ts';
+import { dashboardSuite } from './browser.ts';
 
 /** The task page, search, totals, re-run and bulk actions of the dashboard, in Chromium. */
 
-let service: LocalService | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  const [started, launched] = await Promise.allSettled([startLocalService(), launchChromium()]);
-  if (started.status === 'fulfilled') service = started.value;
-  if (launched.status === 'fulfilled') browser = launched.value;
-  if (started.status === 'rejected') throw started.reason;
-  if (launched.status === 'rejected') throw launched.reason;
-  api = apiClient(started.value.url);
-});
-
-afterEach(async () => {
-  for (const page of context?.pages() ?? []) await page.unrouteAll({ behavior: 'ignoreErrors' });
-  await context?.close();
-  context = undefined;
-  // Long tasks left running would load the machine for the rest of the suite.
-  for (const status of ['RUNNING', 'PENDING']) {
-    const { body } = await api('GET', `/tasks?status=${status}&limit=100`);
-    for (const task of body ?? []) await api('PATCH', `/tasks/${task.task_id}/status`);
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  if (service) removeDataDir(service.dataDir);
-});
+const suite = dashboardSuite();
 
 const PAGE_SIZE = 20;
 
@@ -49,10 +14,10 @@ async function open(
   address = '',
   { width = 1280, height = 900, colorScheme = 'light' as 'light' | 'dark' } = {},
 ): Promise<Page> {
-  if (!browser || !service) throw new Error('The browser or the service did not start');
-  context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  const page = await context.newPage();
-  await page.goto(`${service.url}/${address}`);
+  if (!suite.browser || !suite.service) throw new Error('The browser or the service did not start');
+  suite.context = await suite.browser.newContext({ viewport: { width, height }, colorScheme });
+  const page = await suite.context.newPage();
+  await page.goto(`${suite.service.url}/${address}`);
   await page.locator('#sync', { hasText: 'Live' }).waitFor();
   return page;
 }
@@ -69,10 +34,10 @@ const isBusy = (response: { status: number; body: { code?: string } }) =>
 async function createTask(name: string, durationSeconds: number, fail = false) {
   const body = { name, type: 'simulate', input: { duration_seconds: durationSeconds, fail } };
   const key = { 'idempotency-key': crypto.randomUUID() };
-  let response = await api('POST', '/tasks', body, key);
+  let response = await suite.api('POST', '/tasks', body, key);
   for (let retry = 0; isBusy(response) && retry < 3; retry++) {
     await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-    response = await api('POST', '/tasks', body, key);
+    response = await suite.api('POST', '/tasks', body, key);
   }
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body.task_id as string;
@@ -90,7 +55,7 @@ async function createMany(prefix: string, count: number, durationSeconds: number
   return ids;
 }
 
-const status = async (taskId: string) => (await api('GET', `/tasks/${taskId}`)).body.status;
+const status = async (taskId: string) => (await suite.api('GET', `/tasks/${taskId}`)).body.status;
 
 async function waitForStatus(taskId: string, wanted: string) {
   await waitFor(async () => ((await status(taskId)) === wanted ? true : undefined), 30_000, 200);
@@ -181,7 +146,7 @@ describe('task page', () => {
     expect(await detail(page).isHidden()).toBe(true);
 
     const taskId = await createTask('page: to delete', 60);
-    await page.goto(`${service?.url}/#/tasks/${taskId}`);
+    await page.goto(`${suite.service?.url}/#/tasks/${taskId}`);
     await detail(page).locator('#detail-status', { hasText: 'RUNNING' }).waitFor();
     const messages: string[] = [];
     page.once('dialog', (dialog) => {
@@ -191,7 +156,7 @@ describe('task page', () => {
     await page.getByRole('button', { name: 'Delete page: to delete', exact: true }).click();
     await page.waitForURL((url) => url.hash === '#/');
     expect(messages).toEqual([expect.stringContaining('page: to delete')]);
-    expect((await api('GET', `/tasks/${taskId}`)).status).toBe(404);
+    expect((await suite.api('GET', `/tasks/${taskId}`)).status).toBe(404);
     await page.locator('#sync', { hasText: 'Live' }).waitFor();
     expect(await row(page, taskId).count()).toBe(0);
   });
@@ -240,7 +205,7 @@ describe('search and totals', () => {
   }, 90_000);
 
   it('shows true totals beyond the loaded page, and filters the list by a clicked total', async () => {
-    const before = (await api('GET', '/tasks/totals')).body.counts.SUCCESS as number;
+    const before = (await suite.api('GET', '/tasks/totals')).body.counts.SUCCESS as number;
     const done = await createMany('totals: done', 31, 1);
     const failed = await createTask('totals: failed', 1, true);
     for (const taskId of [...done, failed])
@@ -250,7 +215,7 @@ describe('search and totals', () => {
       .locator('#task-list [data-task-id]')
       .nth(PAGE_SIZE - 1)
       .waitFor();
-    const expected = (await api('GET', '/tasks/totals')).body;
+    const expected = (await suite.api('GET', '/tasks/totals')).body;
     expect(expected.counts.SUCCESS).toBeGreaterThanOrEqual(before + 31);
     const success = page.getByRole('button', { name: /^Success/ });
     await success.filter({ hasText: String(expected.counts.SUCCESS) }).waitFor();
@@ -295,7 +260,9 @@ describe('re-run and bulk actions', () => {
     await detail(page).locator('#detail-id', { hasText: fromPage }).waitFor();
 
     const tasks = await Promise.all(
-      [original, fromRow, fromPage].map(async (id) => (await api('GET', `/tasks/${id}`)).body),
+      [original, fromRow, fromPage].map(
+        async (id) => (await suite.api('GET', `/tasks/${id}`)).body,
+      ),
     );
     expect(new Set(tasks.map((task) => task.task_id)).size).toBe(3);
     for (const task of tasks) {
@@ -360,7 +327,7 @@ describe('re-run and bulk actions', () => {
     await page.getByRole('button', { name: 'Delete selected', exact: true }).click();
     await page.locator('#bulk-outcome', { hasText: 'Delete selected: 3 deleted.' }).waitFor();
     await page.locator('.empty', { hasText: 'No task matches' }).waitFor();
-    for (const taskId of ids) expect((await api('GET', `/tasks/${taskId}`)).status).toBe(404);
+    for (const taskId of ids) expect((await suite.api('GET', `/tasks/${taskId}`)).status).toBe(404);
   });
 });
 
@@ -380,7 +347,7 @@ describe('new controls on a phone and in the dark', () => {
     expect(selectBox?.width).toBeGreaterThanOrEqual(16);
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 740 });
-      await page.goto(`${service?.url}/#/tasks/${taskId}`);
+      await page.goto(`${suite.service?.url}/#/tasks/${taskId}`);
       await detail(page).locator('#detail-status', { hasText: 'RUNNING' }).waitFor();
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,

@@ -172,11 +172,14 @@ describe('the synthesized bundles, each with only its template environment', () 
     const byName = await http('ListTasks', { path: '/tasks', query: { search: 'BUNDLED' } });
     expect(byName.body.map((task: { task_id: string }) => task.task_id)).toEqual([id]);
     const totals = await http('GetTaskTotals', { path: '/tasks/totals' });
-    expect(totals).toMatchObject({ status: 200, body: { counts: { PENDING: 1 }, total: 1 } });
+    expect(totals).toMatchObject({
+      status: 200,
+      body: { counts: { PENDING: 0, RUNNING: 1 }, total: 1 },
+    });
     const detail = await http('GetTask', { path: `/tasks/${id}`, id });
     expect(detail).toMatchObject({
       status: 200,
-      body: { task_id: id, events: [{ type: 'created' }] },
+      body: { task_id: id, events: [{ type: 'created' }, { type: 'started' }] },
     });
     const cancelled = await http('CancelTask', {
       method: 'PATCH',
