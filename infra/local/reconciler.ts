@@ -1,9 +1,5 @@
 import { RESUME_FUNCTION } from '../../functions/catalog.ts';
-import { systemClock } from '../../functions/clock.ts';
-import { env } from '../../functions/config.ts';
-import type { Admission } from '../../functions/tasks/admission.ts';
-import { workflowFromEnvironment } from '../../functions/tasks/launcher.ts';
-import { tableFromEnvironment } from '../../functions/tasks/store.ts';
+import { type Admission, admissionFromEnvironment } from '../../functions/tasks/admission.ts';
 import type { RecordFailureInput } from '../../functions/worker/record-failure.ts';
 import { logSweep, reconcileTasks, type Sweep } from '../../functions/worker/resume-tasks.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -35,12 +31,7 @@ export async function startLocalReconciler({
   emulator,
   recordFailure,
   everySeconds = RESUME_FUNCTION.localEverySeconds,
-  deps = {
-    table: tableFromEnvironment(),
-    workflow: workflowFromEnvironment(),
-    clock: systemClock,
-    maxRunningTasks: env.maxRunningTasks(),
-  },
+  deps = admissionFromEnvironment(),
 }: LocalReconcilerOptions): Promise<LocalReconciler> {
   emulator.onExecutionEndedBadly(async ({ name, status }) => {
     // The input the stack's ExecutionEndedBadly rule gives its target.
