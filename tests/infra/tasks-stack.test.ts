@@ -104,6 +104,24 @@ const dynamodbGrants = (name: string) =>
       .flatMap((action) => resourcesOf(statement).map((resource) => grantOf(action, resource))),
   );
 
+/** A Step Functions ARN of this stack's account and region as CloudFormation joins it. */
+function statesArn(...tail: unknown[]) {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ...tail,
+      ],
+    ],
+  };
+}
+
 describe('HTTP API', () => {
   it('serves exactly the nine routes of the route table, and $default for the rest', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
@@ -326,20 +344,9 @@ describe('permissions', () => {
   it('names the state machine as the ARN the worker and failure recorder start it by', () => {
     const { Properties } = onlyResource(template, 'AWS::StepFunctions::StateMachine');
     expect(Properties.StateMachineName).toBe(`${stack.stackName}-tasks`);
-    expect(stack.resolve(stack.workflow.ref.stateMachineArn)).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':states:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          `:stateMachine:${stack.stackName}-tasks`,
-        ],
-      ],
-    });
+    expect(stack.resolve(stack.workflow.ref.stateMachineArn)).toEqual(
+      statesArn(`:stateMachine:${stack.stackName}-tasks`),
+    );
   });
 
   it('reserves the Work function maxRunningTasks concurrent executions, and no other function any', () => {
@@ -363,22 +370,12 @@ describe('permissions', () => {
     }
   });
 
-  const executions = () => ({
-    'Fn::Join': [
-      '',
-      [
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':states:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        ':execution:',
-        { 'Fn::GetAtt': [logicalId(stack.workflow.stateMachine), 'Name'] },
-        ':*',
-      ],
-    ],
-  });
+  const executions = () =>
+    statesArn(
+      ':execution:',
+      { 'Fn::GetAtt': [logicalId(stack.workflow.stateMachine), 'Name'] },
+      ':*',
+    );
 
   it('let the state machine invoke exactly the worker and the failure recorder', () => {
     const role = logicalId(stack.workflow.stateMachine.role);
