@@ -43,10 +43,10 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks',
     entry: 'functions/api/create-task.ts',
     /**
-     * GetItem reads an idempotency key's record and the task it names; BatchGetItem the
-     * admission count with the waiting total; Query finds older waiting tasks, admitted first.
+     * GetItem reads an idempotency key's record, the task it names and the admission count;
+     * Query finds older waiting tasks, admitted before the new one.
      */
-    table: { items: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
+    table: { items: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StartExecution'],
   },
   {
@@ -87,7 +87,7 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
     /** Cancelling a RUNNING task frees a slot, which it gives to the oldest waiting task. */
-    table: { items: ['BatchGetItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] },
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StopExecution', 'StartExecution'],
   },
   {
@@ -103,7 +103,7 @@ export const ROUTES: readonly Route[] = [
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
     /** Deleting a RUNNING task frees a slot, which it gives to the oldest waiting task. */
-    table: { items: ['BatchGetItem', 'GetItem', 'DeleteItem', 'UpdateItem'], indexes: ['Query'] },
+    table: { items: ['GetItem', 'DeleteItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StopExecution', 'StartExecution'],
   },
   {
@@ -136,13 +136,13 @@ export const WORKFLOW_FUNCTIONS = {
   Work: {
     entry: 'functions/worker/work.ts',
     timeoutSeconds: 90,
-    table: { items: ['BatchGetItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] },
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StartExecution'],
   },
   RecordFailure: {
     entry: 'functions/worker/record-failure.ts',
     timeoutSeconds: 30,
-    table: { items: ['BatchGetItem', 'GetItem', 'UpdateItem'], indexes: ['Query'] },
+    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
     workflow: ['StartExecution'],
   },
 } as const satisfies Record<

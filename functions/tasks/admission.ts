@@ -9,7 +9,7 @@ import { startExecution, type TaskWorkflow, workflowFromEnvironment } from './la
 import type { Task } from './model.ts';
 import { TABLE_SCHEMA } from './schema.ts';
 import { SERVICE_ACCESS, type TaskTable, tableFromEnvironment, transitionTask } from './store.ts';
-import { AtCapacityError, admissionState } from './totals.ts';
+import { AtCapacityError, runningCount } from './totals.ts';
 
 /**
  * Admission: at most `maxRunningTasks` tasks RUNNING at once; the others wait PENDING, with
@@ -72,26 +72,16 @@ const MAX_ROUNDS = 5;
  * PENDING that the index may not show yet (it is eventually consistent): a create passes
  * its own task, and then admits only tasks up to it, the older ones first; newer ones are
  * their own creates' to admit, so a create never does more than its share of the work.
- *
- * The all-owners totals count PENDING tasks in the same transaction as each status change,
- * so when no task but `include` waits, the query of every shard is skipped: the common case
- * whenever tasks arrive slower than slots free. A `sweep` (the reconciler) queries anyway,
- * so a task is admitted even if the totals were ever wrong.
  */
 export async function admitWaitingTasks(
   deps: Admission,
-  { include, sweep = false }: { include?: string; sweep?: boolean } = {},
+  { include }: { include?: string } = {},
 ): Promise<Admitted> {
   const admitted: Admitted = { started: [], unstarted: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const { running, waiting } = await admissionState(deps.table);
-    const free = deps.maxRunningTasks - running;
+    const free = deps.maxRunningTasks - (await runningCount(deps.table));
     if (free <= 0) break;
-    const othersWait = sweep || waiting > (include === undefined ? 0 : 1);
-    if (!othersWait && include === undefined) break;
-    const { ids, more } = othersWait
-      ? await oldestPending(deps.table, Math.min(free, PAGE))
-      : { ids: [], more: false };
+    const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
     let candidates = ids;
     if (include !== undefined) {
       candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);

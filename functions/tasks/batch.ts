@@ -10,8 +10,6 @@ const MAX_ATTEMPTS = 8;
 export interface BatchGetOptions {
   /** Waits between retries of unprocessed keys; injectable so tests need no real time. */
   sleep?: (ms: number) => Promise<unknown>;
-  /** Strongly consistent reads (twice the units), for counters a decision rests on. */
-  consistent?: boolean;
 }
 
 /**
@@ -20,15 +18,15 @@ export interface BatchGetOptions {
  * of a request as UnprocessedKeys when capacity runs short; those are asked again with
  * exponential backoff, as the DynamoDB developer guide recommends
  * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
- * Reads are eventually consistent (half the units) unless `consistent`: the index read
- * before a page's items is eventually consistent anyway.
+ * Reads are eventually consistent (half the units): the index read before is eventually
+ * consistent anyway.
  */
 export async function batchGetItems(
   db: DynamoDBDocumentClient,
   tableName: string,
   keyName: string,
   ids: readonly string[],
-  { sleep = wait, consistent = false }: BatchGetOptions = {},
+  { sleep = wait }: BatchGetOptions = {},
 ): Promise<Item[]> {
   const found = new Map<string, Item>();
   for (let start = 0; start < ids.length; start += MAX_KEYS) {
@@ -43,11 +41,7 @@ export async function batchGetItems(
       }
       if (attempt > 0) await sleep(Math.min(25 * 2 ** attempt, 1000));
       const { Responses, UnprocessedKeys } = await db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [tableName]: { Keys: keys, ...(consistent && { ConsistentRead: true }) },
-          },
-        }),
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }),
       );
       for (const item of Responses?.[tableName] ?? []) found.set(String(item[keyName]), item);
       keys = (UnprocessedKeys?.[tableName]?.Keys ?? []) as Item[];

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch.ts';
 import { shardOf } from './keys.ts';
 import { STATUSES, type TaskStatus } from './model.ts';
@@ -169,36 +169,17 @@ function admissionUpdates(
   ];
 }
 
-export interface AdmissionState {
-  /** Tasks holding a slot (the semaphore). */
-  running: number;
-  /** PENDING tasks of every owner (the all-owners totals). */
-  waiting: number;
-}
-
-/**
- * The semaphore and the all-owners totals in one strongly consistent BatchGetItem. The
- * waiting count lets a dispatcher skip the query of every shard of by-shard-status when no
- * other task waits: the common case whenever tasks arrive slower than slots free.
- */
-export async function admissionState(table: TaskTable): Promise<AdmissionState> {
-  const totalsKeys = Array.from({ length: TOTALS_SHARDS.all }, (_, shard) => allTotalsKey(shard));
-  const items = await batchGetItems(
-    table.db,
-    table.name,
-    'task_id',
-    [ADMISSION_KEY, ...totalsKeys],
-    {
-      consistent: true,
-    },
+/** How many tasks hold a slot now (a strongly consistent read). */
+export async function runningCount(table: TaskTable): Promise<number> {
+  const { Item } = await table.db.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: { task_id: ADMISSION_KEY },
+      ConsistentRead: true,
+    }),
   );
-  const [first] = items;
-  const semaphore = first?.task_id === ADMISSION_KEY ? first : undefined;
-  const running = semaphore?.[RUNNING];
-  return {
-    running: typeof running === 'number' ? running : 0,
-    waiting: sum(semaphore ? items.slice(1) : items).PENDING,
-  };
+  const running = Item?.[RUNNING];
+  return typeof running === 'number' ? running : 0;
 }
 
 /**

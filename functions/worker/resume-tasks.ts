@@ -86,7 +86,7 @@ export async function reconcileTasks(deps: Deps, options: ReconcileOptions): Pro
     cursor = page.cursor;
   } while (cursor);
   try {
-    const { started, unstarted } = await admitWaitingTasks(deps, { sweep: true });
+    const { started, unstarted } = await admitWaitingTasks(deps);
     sweep.admitted.push(
       ...started.map((task) => task.task_id),
       ...unstarted.map(({ task }) => task.task_id),

@@ -11,7 +11,7 @@ import {
   type TaskTable,
   transitionTask,
 } from '../../functions/tasks/store.ts';
-import { ADMISSION_KEY, AtCapacityError, admissionState } from '../../functions/tasks/totals.ts';
+import { ADMISSION_KEY, AtCapacityError, runningCount } from '../../functions/tasks/totals.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { memoryTable } from '../helpers/memory-table.ts';
 
@@ -67,7 +67,7 @@ describe('admission', () => {
     await create(1, 2);
     await admitWaitingTasks(deps);
     expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 2 });
-    expect((await admissionState(memory.table)).running).toBe(2);
+    expect(await runningCount(memory.table)).toBe(2);
   });
 
   it('leaves every task PENDING, starting no execution, when no slot is free', async () => {
@@ -186,7 +186,7 @@ describe('admission', () => {
               }),
             );
             expect(running().length).toBeLessThanOrEqual(cap);
-            expect((await admissionState(memory.table)).running).toBe(
+            expect(await runningCount(memory.table)).toBe(
               statuses().filter((status) => status === 'RUNNING').length,
             );
           }
