@@ -15,7 +15,13 @@ const tokens = {} as Record<'alice' | 'bob' | 'machine' | 'operator', string>;
 const owned = {} as Record<'alice' | 'bob' | 'machine', string[]>;
 
 async function createAs(token: string, name: string): Promise<string> {
-  const response = await api('POST', '/tasks', { name }, bearer(token));
+  // Long enough that no task ends before a test cancels it, however loaded the machine.
+  const response = await api(
+    'POST',
+    '/tasks',
+    { name, input: { duration_seconds: 600 } },
+    bearer(token),
+  );
   expect(response.status).toBe(201);
   return response.body.task_id as string;
 }
