@@ -10,11 +10,13 @@ import {
 } from '../../web/filter.js';
 
 describe('statusFromSearch', () => {
-  it('reads a known status in any case and ignores anything else', () => {
-    expect(statusFromSearch('?status=running')).toBe('RUNNING');
-    expect(statusFromSearch('?status=FAILURE&x=1')).toBe('FAILURE');
-    expect(statusFromSearch('?status=DONE')).toBe('');
-    expect(statusFromSearch('')).toBe('');
+  it.each([
+    ['?status=running', 'RUNNING'],
+    ['?status=FAILURE&x=1', 'FAILURE'],
+    ['?status=DONE', ''],
+    ['', ''],
+  ])('reads a known status in any case and ignores anything else: %j is %j', (search, status) => {
+    expect(statusFromSearch(search)).toBe(status);
   });
 });
 
