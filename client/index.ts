@@ -67,6 +67,15 @@ function refusal(response: Response, error: unknown): TasksApiError {
   return new TasksApiError(response.status, body.code ?? `http_${response.status}`, message);
 }
 
+/** The answer's data, or its refusal thrown as a TasksApiError. */
+async function dataOf<T>(
+  request: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await request;
+  if (!data) throw refusal(response, error);
+  return data;
+}
+
 /** The cursor of the next page, from `Link: <…?cursor=…>; rel="next"`. */
 export function nextCursor(link: string | null): string | undefined {
   const target = link?.match(/<([^>]*)>\s*;\s*rel="next"/)?.[1];
@@ -101,12 +110,12 @@ export function createTasksClient(options: TasksClientOptions) {
 
     /** Creates a task; safe to retry: every attempt carries one Idempotency-Key (a new one by default). */
     async createTask(body: CreateTaskRequest = {}, idempotencyKey: string = crypto.randomUUID()) {
-      const { data, error, response } = await api.POST('/tasks', {
-        body,
-        params: { header: { 'Idempotency-Key': idempotencyKey } },
-      });
-      if (!data) throw refusal(response, error);
-      return data;
+      return dataOf(
+        api.POST('/tasks', {
+          body,
+          params: { header: { 'Idempotency-Key': idempotencyKey } },
+        }),
+      );
     },
 
     /**
@@ -159,44 +168,33 @@ export function createTasksClient(options: TasksClientOptions) {
 
     /** The task and its timeline (`events`, oldest first). */
     async getTaskDetail(id: string): Promise<TaskDetail> {
-      const { data, error, response } = await api.GET('/tasks/{id}', {
-        params: { path: { id } },
-      });
-      if (!data) throw refusal(response, error);
-      return data;
+      return dataOf(api.GET('/tasks/{id}', { params: { path: { id } } }));
     },
 
     /** The caller's tasks counted per status; an operator's are every owner's, or `owner`'s. */
     async getTotals(query: { owner?: string } = {}): Promise<TaskTotals> {
-      const { data, error, response } = await api.GET('/tasks/totals', {
-        params: { query: { ...(query.owner && { owner: query.owner }) } },
-      });
-      if (!data) throw refusal(response, error);
-      return data;
+      return dataOf(
+        api.GET('/tasks/totals', {
+          params: { query: { ...(query.owner && { owner: query.owner }) } },
+        }),
+      );
     },
 
     async getResult(id: string): Promise<TaskResult> {
-      const { data, error, response } = await api.GET('/tasks/{id}/result', {
-        params: { path: { id } },
-      });
-      if (!data) throw refusal(response, error);
-      return data;
+      return dataOf(api.GET('/tasks/{id}/result', { params: { path: { id } } }));
     },
 
     async cancelTask(id: string): Promise<Task> {
-      const { data, error, response } = await api.PATCH('/tasks/{id}/status', {
-        params: { path: { id } },
-        body: { status: 'CANCELLED' },
-      });
-      if (!data) throw refusal(response, error);
-      return data;
+      return dataOf(
+        api.PATCH('/tasks/{id}/status', {
+          params: { path: { id } },
+          body: { status: 'CANCELLED' },
+        }),
+      );
     },
 
     async deleteTask(id: string): Promise<void> {
-      const { data, error, response } = await api.DELETE('/tasks/{id}', {
-        params: { path: { id } },
-      });
-      if (!data) throw refusal(response, error);
+      await dataOf(api.DELETE('/tasks/{id}', { params: { path: { id } } }));
     },
 
     /** Follows the task with the long poll, calling `onChange` with each new state, until it ends. */

@@ -36,6 +36,17 @@ export interface Route {
   timeoutSeconds?: number;
 }
 
+/**
+ * The access of a route that stops a task's execution: stopping a RUNNING task frees a slot,
+ * which the route gives to the oldest waiting task (an index query and a start).
+ */
+function stopsTasks(items: readonly ItemAction[]): Pick<Route, 'table' | 'workflow'> {
+  return {
+    table: { items, indexes: ['Query'] },
+    workflow: ['StopExecution', 'StartExecution'],
+  };
+}
+
 export const ROUTES: readonly Route[] = [
   {
     name: 'CreateTask',
@@ -86,9 +97,7 @@ export const ROUTES: readonly Route[] = [
     method: 'PATCH',
     path: '/tasks/{id}/status',
     entry: 'functions/api/cancel-task.ts',
-    /** Cancelling a RUNNING task frees a slot, which it gives to the oldest waiting task. */
-    table: { items: ['GetItem', 'UpdateItem'], indexes: ['Query'] },
-    workflow: ['StopExecution', 'StartExecution'],
+    ...stopsTasks(['GetItem', 'UpdateItem']),
   },
   {
     name: 'GetTaskResult',
@@ -102,9 +111,7 @@ export const ROUTES: readonly Route[] = [
     method: 'DELETE',
     path: '/tasks/{id}',
     entry: 'functions/api/delete-task.ts',
-    /** Deleting a RUNNING task frees a slot, which it gives to the oldest waiting task. */
-    table: { items: ['GetItem', 'DeleteItem', 'UpdateItem'], indexes: ['Query'] },
-    workflow: ['StopExecution', 'StartExecution'],
+    ...stopsTasks(['GetItem', 'DeleteItem', 'UpdateItem']),
   },
   {
     name: 'Health',

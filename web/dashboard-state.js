@@ -3,17 +3,16 @@
  * here: what changes it and what it shows are in the modules that import it.
  */
 
-/** @param {string} id */
-export const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+import { buttonById, byId, formById, inputById, selectById } from './render.js';
 
 export const parts = {
   heading: byId('tasks-heading'),
   tasks: byId('tasks'),
   list: byId('task-list'),
   empty: byId('empty'),
-  loadMore: /** @type {HTMLButtonElement} */ (byId('load-more')),
-  filter: /** @type {HTMLSelectElement} */ (byId('status-filter')),
-  form: /** @type {HTMLFormElement} */ (byId('create-form')),
+  loadMore: buttonById('load-more'),
+  filter: selectById('status-filter'),
+  form: formById('create-form'),
   formError: byId('create-error'),
   notice: byId('notice'),
   connection: byId('connection'),
@@ -25,8 +24,8 @@ export const parts = {
   counts: byId('counts'),
   main: byId('main'),
   listOrder: byId('list-order'),
-  searchForm: /** @type {HTMLFormElement} */ (byId('search-form')),
-  search: /** @type {HTMLInputElement} */ (byId('search')),
+  searchForm: formById('search-form'),
+  search: inputById('search'),
 };
 
 export const state = {

@@ -5,6 +5,7 @@
  */
 import { ApiError, cancelTask, deleteTask } from './api.js';
 import { answerOf, inBatches, summarize } from './bulk.js';
+import { buttonById, byId, inputById } from './render.js';
 import { renderSelection, setBusy } from './view.js';
 
 /** Bulk actions send this many requests at a time. */
@@ -19,15 +20,13 @@ const WORDS = {
   },
 };
 
-/** @param {string} id */
-const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const parts = {
   list: byId('task-list'),
-  selectAll: /** @type {HTMLInputElement} */ (byId('select-all')),
+  selectAll: inputById('select-all'),
   bar: byId('bulk'),
   count: byId('bulk-count'),
-  cancel: /** @type {HTMLButtonElement} */ (byId('bulk-cancel')),
-  remove: /** @type {HTMLButtonElement} */ (byId('bulk-delete')),
+  cancel: buttonById('bulk-cancel'),
+  remove: buttonById('bulk-delete'),
   outcome: byId('bulk-outcome'),
 };
 

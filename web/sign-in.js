@@ -1,6 +1,6 @@
 /** The account in the top bar, or the sign-in screen while nobody is signed in. */
 import { useAuthorization } from './api.js';
-import { byId } from './dashboard-state.js';
+import { byId } from './render.js';
 import { openSession } from './session.js';
 
 /**

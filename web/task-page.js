@@ -5,17 +5,20 @@ import {
   durationOf,
   etaText,
   eventWords,
-  formatPercent,
   formatTime,
-  outcomeOf,
   prettyInput,
-  progressOf,
   taskLabel,
 } from './format.js';
+import {
+  buttonById,
+  byId,
+  hideKeepingFocus,
+  progressById,
+  renderProgressAndOutcome,
+  setLabel,
+  setText,
+} from './render.js';
 import { isActive } from './statuses.js';
-
-/** @param {string} id */
-const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 export const parts = {
   page: byId('task-page'),
@@ -26,7 +29,7 @@ export const parts = {
   detail: byId('task-detail'),
   heading: byId('task-heading'),
   status: byId('detail-status'),
-  progress: /** @type {HTMLProgressElement} */ (byId('detail-progress')),
+  progress: progressById('detail-progress'),
   percent: byId('detail-percent'),
   eta: byId('detail-eta'),
   outcome: byId('detail-outcome'),
@@ -40,18 +43,10 @@ export const parts = {
   duration: byId('detail-duration'),
   input: byId('detail-input'),
   timeline: byId('timeline'),
-  rerun: /** @type {HTMLButtonElement} */ (byId('detail-rerun')),
-  cancel: /** @type {HTMLButtonElement} */ (byId('detail-cancel')),
-  remove: /** @type {HTMLButtonElement} */ (byId('detail-delete')),
+  rerun: buttonById('detail-rerun'),
+  cancel: buttonById('detail-cancel'),
+  remove: buttonById('detail-delete'),
 };
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function setLabel(node, label) {
-  if (node.getAttribute('aria-label') !== label) node.setAttribute('aria-label', label);
-}
 
 /** The page while its task is on its way: nothing of another task stays on it. */
 export function renderLoading(taskId) {
@@ -90,14 +85,8 @@ export function renderTask(task, now) {
   setText(parts.heading, taskLabel(task));
   parts.heading.classList.toggle('unnamed', !task.name?.trim());
   setText(parts.status, task.status);
-  const progress = progressOf(task.progress);
-  if (parts.progress.value !== progress) parts.progress.value = progress;
-  setText(parts.percent, formatPercent(progress));
+  renderProgressAndOutcome(parts, task);
   setText(parts.eta, isActive(task) ? etaText(estimateFinish(task, now), now) : '—');
-  const outcome = outcomeOf(task);
-  parts.outcome.hidden = !outcome;
-  setText(parts.outcomeLabel, outcome ? `${outcome[0]}: ` : '');
-  setText(parts.outcomeText, outcome ? outcome[1] : '');
   setText(parts.id, task.task_id);
   setText(parts.type, task.type ?? '—');
   setText(parts.created, formatTime(task.created_at, now));
@@ -113,11 +102,7 @@ export function renderTask(task, now) {
   setLabel(parts.progress, names.progress);
   parts.rerun.hidden = false;
   parts.remove.hidden = false;
-  if (parts.cancel.hidden === isActive(task)) {
-    const hadFocus = document.activeElement === parts.cancel;
-    parts.cancel.hidden = !isActive(task);
-    if (hadFocus && parts.cancel.hidden) parts.remove.focus();
-  }
+  hideKeepingFocus(parts.cancel, !isActive(task), parts.remove);
 }
 
 /** @param {{ at: string, type: string, progress?: number }[]} events @param {number} now */

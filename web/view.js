@@ -1,12 +1,6 @@
 /** What the page shows: task cards and counts. Data goes in as textContent, never as markup. */
-import {
-  controlNames,
-  durationOf,
-  formatPercent,
-  formatTime,
-  outcomeOf,
-  progressOf,
-} from './format.js';
+import { controlNames, durationOf, formatTime } from './format.js';
+import { hideKeepingFocus, renderProgressAndOutcome, setLabel, setText } from './render.js';
 import { taskHref } from './route.js';
 import { isActive, STATUSES, wordsFor } from './statuses.js';
 import { totalsNote } from './totals.js';
@@ -17,14 +11,6 @@ function element(tag, className, text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
-function setLabel(node, label) {
-  if (node.getAttribute('aria-label') !== label) node.setAttribute('aria-label', label);
 }
 
 function metaItem(list, label) {
@@ -133,9 +119,7 @@ function updateCard(card, task, now) {
   setText(parts.link, task.name?.trim() ? task.name : task.task_id);
   parts.name.classList.toggle('unnamed', !task.name);
   setText(parts.badge, task.status);
-  const progress = progressOf(task.progress);
-  if (parts.progress.value !== progress) parts.progress.value = progress;
-  setText(parts.percent, formatPercent(progress));
+  renderProgressAndOutcome(parts, task);
   const names = controlNames(task);
   setLabel(parts.cancel, names.cancel);
   setLabel(parts.remove, names.remove);
@@ -149,10 +133,6 @@ function updateCard(card, task, now) {
   setText(parts.duration, durationOf(task, now));
   parts.created.title = task.created_at;
   parts.updated.title = task.updated_at;
-  const outcome = outcomeOf(task);
-  parts.outcome.hidden = !outcome;
-  setText(parts.outcomeLabel, outcome ? `${outcome[0]}: ` : '');
-  setText(parts.outcomeText, outcome ? outcome[1] : '');
   hideKeepingFocus(parts.cancel, !isActive(task), parts.remove);
   hideKeepingFocus(parts.rerun, isActive(task), parts.remove);
 }
@@ -171,14 +151,6 @@ export function renderSelection(list, selected, marks) {
     setText(mark, note?.text ?? '');
     mark.classList.toggle('failed', note ? !note.done : false);
   }
-}
-
-/** Shows or hides `button`; if it goes while focused, `heir` takes the focus. */
-function hideKeepingFocus(button, hidden, heir) {
-  if (button.hidden === hidden) return;
-  const hadFocus = document.activeElement === button;
-  button.hidden = hidden;
-  if (hidden && hadFocus) heir.focus();
 }
 
 /**

@@ -120,23 +120,23 @@ async function reconcileTask(
     if (execution.status === 'RUNNING') return 'running';
     if (!execution.stopDate || execution.stopDate >= endedBefore) return 'running';
     if (execution.status !== 'SUCCEEDED') {
-      return recordFailure(table, task, clock.now(), reference, {
+      return recordFailure({ table, clock }, task, reference, {
         reason: 'Its execution ended without the task recording an end',
         execution: executionName(task.task_id, restart),
         status: execution.status,
       });
     }
   }
-  return recordFailure(table, task, clock.now(), reference, {
+  return recordFailure({ table, clock }, task, reference, {
     reason: 'Every execution it was restarted in ended with the task unfinished',
     restarts: MAX_RESTARTS,
   });
 }
 
+/** Fails the task now, with the reference a user can quote; 'ended' when it ended meanwhile. */
 async function recordFailure(
-  table: Deps['table'],
+  { table, clock }: Pick<Deps, 'table' | 'clock'>,
   task: Task,
-  now: Date,
   reference: string,
   details: Record<string, unknown>,
 ): Promise<Reconciled> {
@@ -147,7 +147,7 @@ async function recordFailure(
         task.task_id,
         'fail',
         { error: couldNotComplete(reference) },
-        now,
+        clock.now(),
         SERVICE_ACCESS,
       ),
     );

@@ -142,27 +142,23 @@ export class SignIn extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
-    this.machineClient = this.userPool.addClient('Machines', {
-      userPoolClientName: 'machines',
-      generateSecret: true,
-      authFlows: {},
-      oAuth: { flows: { clientCredentials: true }, scopes: taskScopes },
-      enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-    });
+    /** A client that signs in with its id and secret (client credentials), for scripts. */
+    const addSecretClient = (id: string, name: string, oAuthScopes: OAuthScope[]) =>
+      this.userPool.addClient(id, {
+        userPoolClientName: name,
+        generateSecret: true,
+        authFlows: {},
+        oAuth: { flows: { clientCredentials: true }, scopes: oAuthScopes },
+        enableTokenRevocation: true,
+        accessTokenValidity: Duration.hours(1),
+      });
+    this.machineClient = addSecretClient('Machines', 'machines', taskScopes);
     // Operators' scripts: the only client that may ask for tasks/admin. No user can get that
     // scope from the dashboard's client, so signing in never makes anyone an operator.
-    this.operatorClient = this.userPool.addClient('Operators', {
-      userPoolClientName: 'operators',
-      generateSecret: true,
-      authFlows: {},
-      oAuth: {
-        flows: { clientCredentials: true },
-        scopes: [...taskScopes, OAuthScope.resourceServer(this.resourceServer, admin)],
-      },
-      enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-    });
+    this.operatorClient = addSecretClient('Operators', 'operators', [
+      ...taskScopes,
+      OAuthScope.resourceServer(this.resourceServer, admin),
+    ]);
     // Managed login pages show nothing for a client without a style; Cognito's defaults do.
     new CfnManagedLoginBranding(this, 'DashboardLoginStyle', {
       userPoolId: this.userPool.userPoolId,

@@ -18,7 +18,13 @@ export interface LocalService {
   stop(): Promise<void>;
   /** SIGKILL: no clean-up runs, as in a crash. */
   kill(): Promise<void>;
+  /** Stops it, then removes its data directory. */
+  dispose(): Promise<void>;
+  /** A JSON client of its API. */
+  api: ApiClient;
 }
+
+export type ApiClient = ReturnType<typeof apiClient>;
 
 export interface StartOptions {
   /** Reuse a data directory (for restarts); a new temporary one by default. */
@@ -105,6 +111,11 @@ export async function startLocalService(options: StartOptions = {}): Promise<Loc
       child.kill('SIGKILL');
       await exited;
     },
+    async dispose() {
+      await stop();
+      removeDataDir(dataDir);
+    },
+    api: apiClient(url),
   };
   return service;
 }
@@ -161,15 +172,13 @@ export async function waitFor<T>(
 
 /** Starts one local service for the test file and stops it (and removes its data) after. */
 export function useLocalService(options: StartOptions = {}) {
-  const local = {} as { service: LocalService; api: ReturnType<typeof apiClient> };
+  const local = {} as { service: LocalService; api: ApiClient };
   beforeAll(async () => {
     local.service = await startLocalService(options);
-    local.api = apiClient(local.service.url);
+    local.api = local.service.api;
   });
   afterAll(async () => {
-    if (!local.service) return;
-    await local.service.stop();
-    removeDataDir(local.service.dataDir);
+    await local.service?.dispose();
   });
   return local;
 }

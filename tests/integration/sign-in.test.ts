@@ -157,14 +157,16 @@ describe('callers that sign in', () => {
 
 describe('the dashboard settings', () => {
   it('serves config.json naming the provider on the page origin, the client and the scopes', async () => {
-    const response = await api('GET', '/config.json');
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({
-      auth: 'oidc',
-      issuer: issuerOf(local.service),
-      signInUrl: `${local.service.url}/auth`,
-      clientId: 'tasks-dashboard',
-      scopes: ['openid', 'profile', 'tasks/read', 'tasks/write'],
+    const { status, body } = await api('GET', '/config.json');
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: {
+        auth: 'oidc',
+        issuer: issuerOf(local.service),
+        signInUrl: `${local.service.url}/auth`,
+        clientId: 'tasks-dashboard',
+        scopes: ['openid', 'profile', 'tasks/read', 'tasks/write'],
+      },
     });
   });
 

@@ -8,16 +8,14 @@ import {
 } from '../../infra/local/request-guard.ts';
 
 describe('allowedHostNames', () => {
-  it('skips wildcard listen addresses, which no client sends as Host', () => {
-    for (const host of ['0.0.0.0', '::', '[::]']) expect([...allowedHostNames(host)]).toEqual([]);
-  });
-
-  it('allows the HOST name local mode listens on, in lower case', () => {
-    expect([...allowedHostNames('Tasks-App')]).toEqual(['tasks-app']);
-  });
-
-  it('brackets a bare IPv6 HOST as Host headers write it', () => {
-    expect([...allowedHostNames('fd00::5')]).toEqual(['[fd00::5]']);
+  it.each([
+    ['skips a wildcard listen address, which no client sends as Host', '0.0.0.0', []],
+    ['skips a wildcard listen address, which no client sends as Host', '::', []],
+    ['skips a wildcard listen address, which no client sends as Host', '[::]', []],
+    ['allows the HOST name local mode listens on, in lower case', 'Tasks-App', ['tasks-app']],
+    ['brackets a bare IPv6 HOST as Host headers write it', 'fd00::5', ['[fd00::5]']],
+  ])('%s: HOST=%s', (_, host, names) => {
+    expect([...allowedHostNames(host)]).toEqual(names);
   });
 
   it('takes ALLOWED_HOSTS entries with ports and spaces, skipping blank ones', () => {

@@ -10,11 +10,13 @@ import {
 } from '../../web/filter.js';
 
 describe('statusFromSearch', () => {
-  it('reads a known status in any case and ignores anything else', () => {
-    expect(statusFromSearch('?status=running')).toBe('RUNNING');
-    expect(statusFromSearch('?status=FAILURE&x=1')).toBe('FAILURE');
-    expect(statusFromSearch('?status=DONE')).toBe('');
-    expect(statusFromSearch('')).toBe('');
+  it.each([
+    ['?status=running', 'RUNNING'],
+    ['?status=FAILURE&x=1', 'FAILURE'],
+    ['?status=DONE', ''],
+    ['', ''],
+  ])('reads a known status in any case and ignores anything else: %j is %j', (search, status) => {
+    expect(statusFromSearch(search)).toBe(status);
   });
 });
 
@@ -63,42 +65,39 @@ describe('firstPageQuery with a search', () => {
 });
 
 describe('queryForTotal', () => {
-  it('shows only the clicked status, and all again on a second click', () => {
-    expect(queryForTotal({ status: '', search: '' }, 'FAILURE')).toEqual({
-      status: 'FAILURE',
-      search: '',
-    });
-    expect(queryForTotal({ status: 'FAILURE', search: '' }, 'FAILURE')).toEqual({
-      status: '',
-      search: '',
-    });
-  });
-
-  it('ends a search for the clicked status', () => {
-    expect(queryForTotal({ status: '', search: 'report' }, 'SUCCESS')).toEqual({
-      status: 'SUCCESS',
-      search: '',
-    });
+  it.each([
+    ['shows only the clicked status', { status: '', search: '' }, 'FAILURE', 'FAILURE'],
+    ['shows all again on a second click', { status: 'FAILURE', search: '' }, 'FAILURE', ''],
+    [
+      'ends a search for the clicked status',
+      { status: '', search: 'report' },
+      'SUCCESS',
+      'SUCCESS',
+    ],
+  ])('%s', (_, current, clicked, status) => {
+    expect(queryForTotal(current, clicked)).toEqual({ status, search: '' });
   });
 });
 
 describe('queryForSearch', () => {
-  it('replaces the status with a trimmed search', () => {
-    expect(queryForSearch({ status: 'RUNNING', search: '' }, '  nightly ')).toEqual({
-      status: '',
-      search: 'nightly',
-    });
-  });
-
-  it('keeps the status when the search is cleared', () => {
-    expect(queryForSearch({ status: 'RUNNING', search: 'x' }, ' ')).toEqual({
-      status: 'RUNNING',
-      search: '',
-    });
-  });
-
-  it('is null for the search already shown', () => {
-    expect(queryForSearch({ status: '', search: 'nightly' }, 'nightly  ')).toBeNull();
-    expect(queryForSearch({ status: 'RUNNING', search: '' }, '')).toBeNull();
+  it.each([
+    [
+      'replaces the status with a trimmed search',
+      'RUNNING',
+      '',
+      '  nightly ',
+      { status: '', search: 'nightly' },
+    ],
+    [
+      'keeps the status when the search is cleared',
+      'RUNNING',
+      'x',
+      ' ',
+      { status: 'RUNNING', search: '' },
+    ],
+    ['is null for the search already shown', '', 'nightly', 'nightly  ', null],
+    ['is null for no search when none is shown', 'RUNNING', '', '', null],
+  ])('%s (status %j, search %j, typed %j)', (_, status, search, typed, next) => {
+    expect(queryForSearch({ status, search }, typed)).toEqual(next);
   });
 });

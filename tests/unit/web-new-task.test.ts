@@ -2,26 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { rerunOf, taskFromForm } from '../../web/new-task.js';
 
 describe('taskFromForm', () => {
-  it('makes a simulated task of the trimmed name, the duration and whether it fails', () => {
+  it.each([
+    [
+      'makes a simulated task of the trimmed name, the duration and whether it fails',
+      { name: '  nightly report ', duration_seconds: '2.5', fail: 'on' },
+      { name: 'nightly report', input: { duration_seconds: 2.5, fail: true } },
+    ],
+    [
+      'reads an unchecked box as not failing and a missing name as empty',
+      { duration_seconds: '10' },
+      { name: '', input: { duration_seconds: 10, fail: false } },
+    ],
+  ])('%s', (_, form, task) => {
     const fields = new FormData();
-    fields.set('name', '  nightly report ');
-    fields.set('duration_seconds', '2.5');
-    fields.set('fail', 'on');
-    expect(taskFromForm(fields)).toEqual({
-      name: 'nightly report',
-      type: 'simulate',
-      input: { duration_seconds: 2.5, fail: true },
-    });
-  });
-
-  it('reads an unchecked box as not failing and a missing name as empty', () => {
-    const fields = new FormData();
-    fields.set('duration_seconds', '10');
-    expect(taskFromForm(fields)).toEqual({
-      name: '',
-      type: 'simulate',
-      input: { duration_seconds: 10, fail: false },
-    });
+    for (const [field, value] of Object.entries(form)) fields.set(field, value);
+    expect(taskFromForm(fields)).toEqual({ ...task, type: 'simulate' });
   });
 });
 
