@@ -4,12 +4,19 @@ import { env } from '../config.ts';
 import { logger } from '../logger.ts';
 import { recordStarted } from '../observability.ts';
 import { TransitionRefusedError } from './errors.ts';
-import { allShardKeys, shardStatusKey } from './keys.ts';
+import { allShardKeys, shardOf, shardStatusKey } from './keys.ts';
 import { startExecution, type TaskWorkflow, workflowFromEnvironment } from './launcher.ts';
 import type { Task } from './model.ts';
 import { TABLE_SCHEMA } from './schema.ts';
-import { SERVICE_ACCESS, type TaskTable, tableFromEnvironment, transitionTask } from './store.ts';
-import { AtCapacityError, runningCount } from './totals.ts';
+import {
+  handOverSlot,
+  SERVICE_ACCESS,
+  type TaskChanges,
+  type TaskTable,
+  tableFromEnvironment,
+  transitionTask,
+} from './store.ts';
+import { AtCapacityError, runningCount, waitingHint, waitingHintUpdate } from './totals.ts';
 
 /**
  * Admission: at most `maxRunningTasks` tasks RUNNING at once; the others wait PENDING, with
@@ -66,12 +73,13 @@ const PAGE = 100;
 const MAX_ROUNDS = 5;
 
 /**
- * Fills free slots with the oldest PENDING tasks, admitting one round's tasks at once (the
- * semaphore keeps concurrent starts under the cap); each takes its start time before its
- * first call, so start times follow the tasks' order. `include` names a task known to be
- * PENDING that the index may not show yet (it is eventually consistent): a create passes
- * its own task, and then admits only tasks up to it, the older ones first; newer ones are
- * their own creates' to admit, so a create never does more than its share of the work.
+ * Fills free slots with the oldest PENDING tasks. The candidates are tried oldest first,
+ * as many at once as slots are free; one started elsewhere meanwhile is passed over for
+ * the next, and a refusal by the semaphore ends the dispatch (no slot is left). Each
+ * start takes its start time before its first call, so start times follow the tasks'
+ * order. `include` names a task known to be PENDING that the index may not show yet (it
+ * is eventually consistent): a create passes its own task, and then admits that task
+ * alone if fewer than `free` older ones wait, or else the oldest.
  */
 export async function admitWaitingTasks(
   deps: Admission,
@@ -79,24 +87,35 @@ export async function admitWaitingTasks(
 ): Promise<Admitted> {
   const admitted: Admitted = { started: [], unstarted: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const free = deps.maxRunningTasks - (await runningCount(deps.table));
+    let free = deps.maxRunningTasks - (await runningCount(deps.table));
     if (free <= 0) break;
     const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
     let candidates = ids;
     if (include !== undefined) {
-      candidates = [...new Set([...ids, include])].sort().filter((id) => id <= include);
+      // A create whose task is among the `free` oldest waiting starts it alone: the
+      // older ones are their own creates' (or whoever freed the slots) to start, and
+      // racing them for the same tasks would only cost refused writes. Otherwise it
+      // starts the oldest. Its own counts only where no unseen older one can be: within
+      // what the shards returned.
+      const seen = !more || include <= (ids.at(-1) ?? '');
+      const order = [...new Set(seen ? [...ids, include] : ids)].sort();
+      const rank = order.indexOf(include);
+      candidates = rank >= 0 && rank < free ? [include] : order.slice(0, free);
     }
-    const outcomes = await Promise.all(
-      candidates.slice(0, free).map((taskId) => admit(deps, taskId)),
-    );
-    for (const outcome of outcomes) {
-      if (typeof outcome === 'string') continue;
-      if (outcome.started) admitted.started.push(outcome.task);
-      else admitted.unstarted.push({ task: outcome.task, error: outcome.error });
+    let full = false;
+    while (candidates.length > 0 && free > 0 && !full) {
+      const outcomes = await Promise.all(
+        candidates.splice(0, free).map((taskId) => admit(deps, taskId)),
+      );
+      for (const outcome of outcomes) {
+        if (outcome === 'full') full = true;
+        if (typeof outcome === 'string') continue;
+        free--;
+        if (outcome.started) admitted.started.push(outcome.task);
+        else admitted.unstarted.push({ task: outcome.task, error: outcome.error });
+      }
     }
-    const full = outcomes.includes('full');
-    const allTaken = outcomes.length > 0 && !outcomes.includes('gone');
-    if (full || allTaken || !more || include !== undefined) break;
+    if (full || free <= 0 || !more || include !== undefined) break;
   }
   return admitted;
 }
@@ -145,7 +164,8 @@ async function admit(
 
 /**
  * The ids of the oldest PENDING tasks, oldest first: up to `limit` from each shard's
- * partition of by-shard-status, merged. `more` when a shard may hold further ones.
+ * partition of by-shard-status, merged, and cut where a shard that returned a full page
+ * may hold older ones than the rest. `more` when a shard may hold further ones.
  */
 async function oldestPending(
   table: TaskTable,
@@ -168,11 +188,86 @@ async function oldestPending(
       return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
     }),
   );
+  const ends = pages.filter((page) => page.length === limit).map((page) => page.at(-1) ?? '');
+  const cut = ends.sort()[0];
+  const ids = pages.flat().sort();
   return {
-    ids: pages.flat().sort(),
-    more: pages.some((page) => page.length === limit),
+    ids: cut === undefined ? ids : ids.filter((id) => id <= cut),
+    more: cut !== undefined,
   };
 }
+
+/** PENDING tasks asked for per shard when a task ends and the waiting hint is empty. */
+const HANDOVER_PAGE = 3;
+
+/**
+ * Ends a RUNNING task (succeed or fail) and starts the oldest waiting one in the same
+ * transaction (handOverSlot), then that task's execution. With a burst waiting this keeps
+ * every slot taken: no create or other dispatcher sees a slot free in between and races
+ * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
+ * writes it back without the started task), or, when it has run out, from the shards,
+ * whose oldest become the new hint. With none waiting (or each candidate started
+ * elsewhere first), the task ends on its own and its slot is offered to whatever waits by
+ * then (admitAfterRelease), so a task created meanwhile is never left waiting. Throws
+ * TransitionRefusedError when the task no longer runs (cancelled or deleted meanwhile).
+ */
+export async function endTaskAndAdmitNext(
+  deps: Admission,
+  taskId: string,
+  name: 'succeed' | 'fail',
+  changes: TaskChanges,
+): Promise<Task> {
+  const { table } = deps;
+  const now = deps.clock.now();
+  const ending = { taskId, name, changes };
+  for (const hinted of [await waitingHint(table), undefined]) {
+    const candidates = hinted ?? (await oldestPending(table, HANDOVER_PAGE)).ids;
+    if (candidates.length === 0) continue;
+    const handed = await handOverSlot(
+      table,
+      ending,
+      spreadAfterFirst(candidates, taskId),
+      now,
+      (nextId, passedOver) => [
+        waitingHintUpdate(
+          table,
+          candidates.filter((id) => id !== nextId && !passedOver.includes(id)),
+        ),
+      ],
+    );
+    if (!handed) continue;
+    recordStarted(handed.started);
+    const nextId = handed.started.task_id;
+    logger.info('Task started', { task_id: nextId, after: taskId });
+    await startExecution(deps.workflow, nextId).catch((error: unknown) =>
+      logger.warn('The execution of an admitted task did not start; the reconciler starts it', {
+        task_id: nextId,
+        error: error as Error,
+      }),
+    );
+    return handed.ended;
+  }
+  const ended = await transitionTask(table, taskId, name, changes, now, SERVICE_ACCESS);
+  await admitAfterRelease(deps);
+  return ended;
+}
+
+/**
+ * The order in which an ending task tries the candidates: the oldest first; when that one
+ * was taken, most likely by another task ending at the same moment, the next few in an
+ * order of its own (rotated by its id), so that tasks ending together spread over the
+ * next waiting tasks instead of all racing for the same one.
+ */
+function spreadAfterFirst(candidates: readonly string[], endingId: string): string[] {
+  const [first, ...others] = candidates;
+  if (first === undefined) return [];
+  const window = others.slice(0, SPREAD);
+  const turn = window.length > 0 ? shardOf(endingId, window.length) : 0;
+  return [first, ...window.slice(turn), ...window.slice(0, turn), ...others.slice(SPREAD)];
+}
+
+/** How many waiting tasks after the oldest an ending task spreads its attempts over. */
+const SPREAD = 3;
 
 /** Dispatches after a task left RUNNING; a failure only delays admission until the next sweep. */
 export async function admitAfterRelease(deps: Admission): Promise<void> {

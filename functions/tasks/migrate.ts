@@ -58,9 +58,8 @@ export async function migrateLegacyTasks(table: TaskTable): Promise<number> {
       try {
         await writeWithTotals(
           table,
-          taskId,
-          { Update: taskUpdate(table, taskId, update, conditions) },
-          { owner: ANONYMOUS_OWNER, to: status },
+          [{ Update: taskUpdate(table, taskId, update, conditions) }],
+          [{ owner: ANONYMOUS_OWNER, taskId, to: status }],
         );
         migrated++;
       } catch (error) {

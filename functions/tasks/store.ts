@@ -50,6 +50,7 @@ import {
   readTotals,
   refusedForCapacity,
   type Totals,
+  type TotalsMove,
   totalsUpdates,
 } from './totals.ts';
 
@@ -178,9 +179,8 @@ export async function createTask(table: TaskTable, task: Task, access: Access = 
     try {
       await writeWithTotals(
         table,
-        task.task_id,
-        { Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } },
-        { owner, to: task.status },
+        [{ Put: { TableName: table.name, Item: item, ConditionExpression: CONDITIONS.isNew } }],
+        [{ owner, taskId: task.task_id, to: task.status }],
       );
     } catch (error) {
       if (reasonOf(error, 0) === 'ConditionalCheckFailed') {
@@ -340,48 +340,124 @@ export async function transitionTask(
   if (name === 'progress') return writeProgress(table, taskId, changes, now, access);
   return retryLostRaces(table, async () => {
     const item = await readItem(table, taskId);
-    if (!item || !visibleTo(item, access)) throw new TransitionRefusedError(taskId, undefined);
-    const from = item.status as TaskStatus;
-    if (!canTransition(from, name)) throw new TransitionRefusedError(taskId, toTask(item));
-    const to = TRANSITIONS[name].to;
-    const set: Item = { ...changes, status: to, updated_at: now.toISOString() };
-    if (isFinished(to)) {
-      set.finished_at = now.toISOString();
-      set.expires_at = Math.floor(now.getTime() / 1000) + table.retentionSeconds;
-    }
-    // Keys derived again, not read, so an item written before this schema gets them too.
-    const owner = ownerOfItem(item);
-    Object.assign(
-      set,
-      taskKeys(owner, taskId, to, typeof item.name === 'string' ? item.name : null),
-    );
-    const event: TaskEvent = { at: now.toISOString(), type: TRANSITION_EVENTS[name] };
-    set.events = appendEvent(eventsOf(item), event);
-    set.events_total = eventsTotalOf(item) + 1;
-    const update = updateParts(set);
-    update.names['#status'] = 'status';
-    update.values[':seen_status'] = from;
-    const conditions = [
-      CONDITIONS.exists,
-      CONDITIONS.statusIs,
-      timelineClause(update, item),
-      unchangedClause(update, item),
-    ];
-    if (!access.admin) conditions.push(ownedByClause(update, owner));
+    const planned = planTransition(table, taskId, item, name, changes, now, access);
     try {
-      await writeWithTotals(
-        table,
-        taskId,
-        { Update: taskUpdate(table, taskId, update, conditions) },
-        { owner, from: counted(item) ? from : undefined, to },
-      );
+      await writeWithTotals(table, [planned.action], [planned.move]);
     } catch (error) {
       // Checked before the retry: a full semaphore is no lost race, and retrying cannot help.
       if (refusedForCapacity(error)) throw new AtCapacityError(taskId);
       throw error;
     }
-    return toTask({ ...item, ...set });
+    return planned.task;
   });
+}
+
+/** A status change ready to write: the task's Update, how it moves the totals, the task after it. */
+interface PlannedTransition {
+  action: TransactAction;
+  move: TotalsMove;
+  task: Task;
+}
+
+/**
+ * The write of transition `name` of `item` as read, conditioned on it being unchanged
+ * since; throws TransitionRefusedError when `access` may not see it or its status may
+ * not make the transition.
+ */
+function planTransition(
+  table: TaskTable,
+  taskId: string,
+  item: Item | undefined,
+  name: Exclude<TransitionName, 'progress'>,
+  changes: TaskChanges,
+  now: Date,
+  access: Access,
+): PlannedTransition {
+  if (!item || !visibleTo(item, access)) throw new TransitionRefusedError(taskId, undefined);
+  const from = item.status as TaskStatus;
+  if (!canTransition(from, name)) throw new TransitionRefusedError(taskId, toTask(item));
+  const to = TRANSITIONS[name].to;
+  const set: Item = { ...changes, status: to, updated_at: now.toISOString() };
+  if (isFinished(to)) {
+    set.finished_at = now.toISOString();
+    set.expires_at = Math.floor(now.getTime() / 1000) + table.retentionSeconds;
+  }
+  // Keys derived again, not read, so an item written before this schema gets them too.
+  const owner = ownerOfItem(item);
+  Object.assign(set, taskKeys(owner, taskId, to, typeof item.name === 'string' ? item.name : null));
+  const event: TaskEvent = { at: now.toISOString(), type: TRANSITION_EVENTS[name] };
+  set.events = appendEvent(eventsOf(item), event);
+  set.events_total = eventsTotalOf(item) + 1;
+  const update = updateParts(set);
+  update.names['#status'] = 'status';
+  update.values[':seen_status'] = from;
+  const conditions = [
+    CONDITIONS.exists,
+    CONDITIONS.statusIs,
+    timelineClause(update, item),
+    unchangedClause(update, item),
+  ];
+  if (!access.admin) conditions.push(ownedByClause(update, owner));
+  return {
+    action: { Update: taskUpdate(table, taskId, update, conditions) },
+    move: { owner, taskId, from: counted(item) ? from : undefined, to },
+    task: toTask({ ...item, ...set }),
+  };
+}
+
+/**
+ * Ends RUNNING task `ending` (succeed or fail) and starts the first of `candidates` still
+ * PENDING, in one transaction: the slot passes from one to the other, so the semaphore
+ * does not change and no other dispatcher can take the slot in between. A candidate
+ * started, cancelled or deleted by someone else (before or during the attempt) is passed
+ * over for the next. `also(next, passedOver)` adds actions to the transaction (they must
+ * not name either task, a counter or the semaphore's count). Undefined, with nothing
+ * written, when no candidate could start; TransitionRefusedError when `ending` no longer
+ * runs.
+ */
+export async function handOverSlot(
+  table: TaskTable,
+  ending: { taskId: string; name: 'succeed' | 'fail'; changes: TaskChanges },
+  candidates: readonly string[],
+  now: Date,
+  also: (nextId: string, passedOver: readonly string[]) => TransactAction[] = () => [],
+): Promise<{ ended: Task; started: Task } | undefined> {
+  const passedOver: string[] = [];
+  let endingItem = await readItem(table, ending.taskId);
+  for (const nextId of candidates) {
+    for (let attempt = 0; ; attempt++) {
+      const { taskId, name, changes } = ending;
+      const end = planTransition(table, taskId, endingItem, name, changes, now, SERVICE_ACCESS);
+      const nextItem = await readItem(table, nextId);
+      if (nextItem?.status !== 'PENDING') {
+        passedOver.push(nextId);
+        break;
+      }
+      const start = planTransition(
+        table,
+        nextId,
+        nextItem,
+        'start',
+        { started_at: now.toISOString() },
+        now,
+        SERVICE_ACCESS,
+      );
+      try {
+        const actions = [end.action, start.action, ...also(nextId, passedOver)];
+        await writeWithTotals(table, actions, [end.move, start.move]);
+        return { ended: end.task, started: start.task };
+      } catch (error) {
+        if (reasonOf(error, 0) === 'None' && reasonOf(error, 1) === 'ConditionalCheckFailed') {
+          passedOver.push(nextId);
+          break;
+        }
+        if (!lostRace(error) || attempt + 1 >= MAX_RACE_ATTEMPTS) throw error;
+        await backoff(table, attempt);
+        endingItem = await readItem(table, taskId);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -462,47 +538,37 @@ export async function deleteTask(
     const values: Item = { ':seen_status': status };
     const conditions = [CONDITIONS.exists, CONDITIONS.statusIs];
     if (!access.admin) conditions.push(ownedByClause({ names, values }, ownerOfItem(item)));
-    await writeWithTotals(
-      table,
-      taskId,
-      {
-        Delete: {
-          TableName: table.name,
-          Key: { task_id: taskId },
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
+    const remove: TransactAction = {
+      Delete: {
+        TableName: table.name,
+        Key: { task_id: taskId },
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       },
-      counted(item) ? { owner: ownerOfItem(item), from: status } : undefined,
-    );
+    };
+    const moves = counted(item) ? [{ owner: ownerOfItem(item), taskId, from: status }] : [];
+    await writeWithTotals(table, [remove], moves);
     return toTask(item);
   });
 }
 
 /** One action of a TransactWriteItems request. */
-type TransactAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** How a task write moves the totals: out of `from`, into `to` (either may be absent). */
-interface TotalsMove {
-  owner: string;
-  from?: TaskStatus | undefined;
-  to?: TaskStatus | undefined;
-}
+export type TransactAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
- * Writes the task (`action`) and moves the totals counters in one transaction, so the
- * counters change only when the task write's condition holds. No `move`: the task is
- * not counted (written before totals existed) and no counter changes.
+ * Writes the tasks (`actions`) and moves the totals counters in one transaction, so the
+ * counters change only when every task write's condition holds. A task written before
+ * totals existed is not counted: its move has no `from`.
  */
 export async function writeWithTotals(
   table: TaskTable,
-  taskId: string,
-  action: TransactAction,
-  move: TotalsMove | undefined,
+  actions: TransactAction[],
+  moves: TotalsMove[],
 ): Promise<void> {
-  const counters = move ? totalsUpdates(table, move.owner, taskId, move.from, move.to) : [];
-  await table.db.send(new TransactWriteCommand({ TransactItems: [action, ...counters] }));
+  await table.db.send(
+    new TransactWriteCommand({ TransactItems: [...actions, ...totalsUpdates(table, moves)] }),
+  );
 }
 
 /**

@@ -36,46 +36,53 @@ export function totalsKeysOf(owner: string, taskId: string): string[] {
   ];
 }
 
-/** The Update actions moving one task from `from` to `to` (either may be absent). */
-export function totalsUpdates(
-  table: TaskTable,
-  owner: string,
-  taskId: string,
-  from: TaskStatus | undefined,
-  to: TaskStatus | undefined,
-) {
-  return [...counterUpdates(table, owner, taskId, from, to), ...admissionUpdates(table, from, to)];
+/** How a task write moves the totals: the task, out of `from`, into `to` (either may be absent). */
+export interface TotalsMove {
+  owner: string;
+  taskId: string;
+  from?: TaskStatus | undefined;
+  to?: TaskStatus | undefined;
 }
 
-function counterUpdates(
-  table: TaskTable,
-  owner: string,
-  taskId: string,
-  from: TaskStatus | undefined,
-  to: TaskStatus | undefined,
-) {
-  const names: Record<string, string> = {};
-  const values: Record<string, number> = {};
-  const adds: string[] = [];
-  if (from) {
-    names['#from'] = from;
-    values[':from'] = -1;
-    adds.push('#from :from');
+/**
+ * The Update actions for `moves` written in one transaction: each counter item (and the
+ * semaphore) once, by the net change of each status (a transaction may not name an item
+ * twice), and none whose net change is nothing.
+ */
+export function totalsUpdates(table: TaskTable, moves: readonly TotalsMove[]) {
+  const changes = new Map<string, Map<TaskStatus, number>>();
+  const change = (key: string, status: TaskStatus | undefined, by: number) => {
+    if (!status) return;
+    const counts = changes.get(key) ?? new Map<TaskStatus, number>();
+    counts.set(status, (counts.get(status) ?? 0) + by);
+    changes.set(key, counts);
+  };
+  let running = 0;
+  for (const { owner, taskId, from, to } of moves) {
+    for (const key of totalsKeysOf(owner, taskId)) {
+      change(key, from, -1);
+      change(key, to, 1);
+    }
+    running += Number(to === 'RUNNING') - Number(from === 'RUNNING');
   }
-  if (to) {
-    names['#to'] = to;
-    values[':to'] = 1;
-    adds.push('#to :to');
-  }
-  return totalsKeysOf(owner, taskId).map((key) => ({
-    Update: {
-      TableName: table.name,
-      Key: { task_id: key },
-      UpdateExpression: `ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  }));
+  const counters = [...changes].flatMap(([key, counts]) => {
+    const moved = [...counts].filter(([, by]) => by !== 0);
+    if (moved.length === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: table.name,
+          Key: { task_id: key },
+          UpdateExpression: `ADD ${moved.map((_, i) => `#s${i} :s${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(
+            moved.map(([status], i) => [`#s${i}`, status]),
+          ),
+          ExpressionAttributeValues: Object.fromEntries(moved.map(([, by], i) => [`:s${i}`, by])),
+        },
+      },
+    ];
+  });
+  return [...counters, ...admissionUpdates(table, running)];
 }
 
 function sum(items: readonly Record<string, unknown>[]): Totals {
@@ -117,8 +124,8 @@ export async function uncountExpiredTask(
   if (typeof taskId !== 'string' || !STATUSES.includes(status as TaskStatus)) return;
   const ownerName = typeof owner === 'string' ? owner : ANONYMOUS_OWNER;
   await Promise.all(
-    totalsUpdates(table, ownerName, taskId, status as TaskStatus, undefined).map(({ Update }) =>
-      table.db.send(new UpdateCommand(Update)),
+    totalsUpdates(table, [{ owner: ownerName, taskId, from: status as TaskStatus }]).map(
+      ({ Update }) => table.db.send(new UpdateCommand(Update)),
     ),
   );
 }
@@ -140,16 +147,14 @@ export async function uncountExpiredTask(
 export const ADMISSION_KEY = 'admission#running';
 const RUNNING = 'running';
 
-/** The semaphore's Update for a change from `from` to `to`, if it enters or leaves RUNNING. */
-function admissionUpdates(
-  table: TaskTable,
-  from: TaskStatus | undefined,
-  to: TaskStatus | undefined,
-) {
-  const enters = to === 'RUNNING' && from !== 'RUNNING';
-  const leaves = from === 'RUNNING' && to !== 'RUNNING';
-  if (!enters && !leaves) return [];
-  const cap = enters ? table.maxRunningTasks : undefined;
+/**
+ * The semaphore's Update for a net change of `running` tasks: none when nothing enters or
+ * leaves RUNNING on balance (a slot handed from an ending task to a starting one), and a
+ * start conditioned on a free slot.
+ */
+function admissionUpdates(table: TaskTable, running: number) {
+  if (running === 0) return [];
+  const cap = running > 0 ? table.maxRunningTasks : undefined;
   return [
     {
       Update: {
@@ -158,8 +163,8 @@ function admissionUpdates(
         UpdateExpression: 'ADD #running :change',
         ExpressionAttributeNames: { '#running': RUNNING },
         ExpressionAttributeValues: {
-          ':change': enters ? 1 : -1,
-          ...(cap !== undefined && { ':cap': cap }),
+          ':change': running,
+          ...(cap !== undefined && { ':cap': cap - running + 1 }),
         },
         ...(cap !== undefined && {
           ConditionExpression: 'attribute_not_exists(#running) OR #running < :cap',
@@ -180,6 +185,45 @@ export async function runningCount(table: TaskTable): Promise<number> {
   );
   const running = Item?.[RUNNING];
   return typeof running === 'number' ? running : 0;
+}
+
+/**
+ * The oldest waiting tasks as a dispatcher last saw them, kept on the semaphore item: a
+ * task that ends hands its slot to the first of them (admission.ts) with one read of this
+ * item instead of a query of every shard. Only a hint: each is read before it starts, and
+ * one started, cancelled or deleted meanwhile is passed over. Tasks created since are
+ * newer than all of them, so the list stays the head of the queue until it runs out and
+ * a dispatcher queries the shards again. At most WAITING_HINT_SIZE ids, so the item stays
+ * under 1 KB (one write unit).
+ */
+export const WAITING_HINT_SIZE = 32;
+const WAITING = 'waiting';
+
+export async function waitingHint(table: TaskTable): Promise<string[]> {
+  const { Item } = await table.db.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: { task_id: ADMISSION_KEY },
+      ProjectionExpression: '#waiting',
+      ExpressionAttributeNames: { '#waiting': WAITING },
+      ConsistentRead: true,
+    }),
+  );
+  const ids = Item?.[WAITING];
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/** The Update that replaces the hint with `ids` (the oldest first). */
+export function waitingHintUpdate(table: TaskTable, ids: readonly string[]) {
+  return {
+    Update: {
+      TableName: table.name,
+      Key: { task_id: ADMISSION_KEY },
+      UpdateExpression: 'SET #waiting = :waiting',
+      ExpressionAttributeNames: { '#waiting': WAITING },
+      ExpressionAttributeValues: { ':waiting': ids.slice(0, WAITING_HINT_SIZE) },
+    },
+  };
 }
 
 /**

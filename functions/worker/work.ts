@@ -7,12 +7,22 @@ import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
 import { publishMetrics, recordFinished, tracer } from '../observability.ts';
-import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
+import {
+  type Admission,
+  admissionFromEnvironment,
+  endTaskAndAdmitNext,
+} from '../tasks/admission.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError, TransitionRefusedError } from '../tasks/errors.ts';
 import { isFinished, type Task } from '../tasks/model.ts';
 import { readStatus } from '../tasks/status-probe.ts';
-import { getTask, SERVICE_ACCESS, type TaskTable, transitionTask } from '../tasks/store.ts';
+import {
+  getTask,
+  SERVICE_ACCESS,
+  type TaskChanges,
+  type TaskTable,
+  transitionTask,
+} from '../tasks/store.ts';
 import { milestoneOf } from '../tasks/timeline.ts';
 import { taskType } from '../tasks/types/index.ts';
 import type { StepOutcome } from '../tasks/types/task-type.ts';
@@ -71,11 +81,16 @@ export function makeHandler(deps: Deps) {
       // Admission starts tasks before their execution; only an execution started before
       // admission existed finds one PENDING. It waits, retried, until the task is admitted.
       if (task.status === 'PENDING') throw new TaskNotAdmittedError(task_id);
-      const slice = { table, clock, deadline, progressSaveMs, reference: context.awsRequestId };
-      if (!(await runSlice(task, slice))) return { task_id, done: false };
-      // The task left RUNNING: its slot goes to the oldest waiting task.
-      await admitAfterRelease(deps);
-      return finished;
+      const slice: Slice = {
+        table,
+        clock,
+        deadline,
+        progressSaveMs,
+        reference: context.awsRequestId,
+        // The task leaves RUNNING: its slot goes to the oldest waiting task.
+        end: (name, changes) => endTaskAndAdmitNext(deps, task_id, name, changes),
+      };
+      return (await runSlice(task, slice)) ? finished : { task_id, done: false };
     } catch (error) {
       if (error instanceof TransitionRefusedError) {
         logger.info('Task left RUNNING elsewhere; stopping', {
@@ -112,12 +127,14 @@ interface Slice {
   progressSaveMs: number;
   /** Names this invocation in the logs; a task that fails through no fault of its own shows it. */
   reference: string;
+  /** Ends the task: it succeeded or failed with `changes`. */
+  end(name: 'succeed' | 'fail', changes: TaskChanges): Promise<Task>;
 }
 
 /** Runs steps until the task ends (true) or the slice is used up (false). */
 async function runSlice(
   task: Task,
-  { table, clock, deadline, progressSaveMs, reference }: Slice,
+  { table, clock, deadline, progressSaveMs, reference, end }: Slice,
 ): Promise<boolean> {
   let progress = task.progress;
   let saved = { progress, at: clock.now().getTime() };
@@ -143,29 +160,11 @@ async function runSlice(
         break;
       }
       case 'success':
-        recordFinished(
-          await transitionTask(
-            table,
-            task.task_id,
-            'succeed',
-            { progress: 100, result: outcome.result },
-            now,
-            SERVICE_ACCESS,
-          ),
-        );
+        recordFinished(await end('succeed', { progress: 100, result: outcome.result }));
         logger.info('Task succeeded');
         return true;
       case 'failure':
-        recordFinished(
-          await transitionTask(
-            table,
-            task.task_id,
-            'fail',
-            { error: outcome.error },
-            now,
-            SERVICE_ACCESS,
-          ),
-        );
+        recordFinished(await end('fail', { error: outcome.error }));
         logger.info('Task failed', { reason: outcome.error });
         return true;
     }

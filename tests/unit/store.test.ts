@@ -76,9 +76,9 @@ describe('createTask', () => {
     });
     expect(ownerTotals?.Update).toMatchObject({
       Key: { task_id: expect.stringMatching(/^totals#owner#alice#0[0-7]$/) },
-      UpdateExpression: 'ADD #to :to',
-      ExpressionAttributeNames: { '#to': 'PENDING' },
-      ExpressionAttributeValues: { ':to': 1 },
+      UpdateExpression: 'ADD #s0 :s0',
+      ExpressionAttributeNames: { '#s0': 'PENDING' },
+      ExpressionAttributeValues: { ':s0': 1 },
     });
     expect(allTotals?.Update?.Key?.task_id).toMatch(/^totals#all#\d\d$/);
   });
@@ -181,9 +181,9 @@ describe('transitionTask', () => {
       ],
     });
     expect(ownerTotals?.Update).toMatchObject({
-      UpdateExpression: 'ADD #from :from, #to :to',
-      ExpressionAttributeNames: { '#from': 'RUNNING', '#to': 'CANCELLED' },
-      ExpressionAttributeValues: { ':from': -1, ':to': 1 },
+      UpdateExpression: 'ADD #s0 :s0, #s1 :s1',
+      ExpressionAttributeNames: { '#s0': 'RUNNING', '#s1': 'CANCELLED' },
+      ExpressionAttributeValues: { ':s0': -1, ':s1': 1 },
     });
   });
 
@@ -198,7 +198,7 @@ describe('transitionTask', () => {
     const calls = db.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(2);
     expect(
-      calls[1]?.args[0].input.TransactItems?.[1]?.Update?.ExpressionAttributeNames?.['#from'],
+      calls[1]?.args[0].input.TransactItems?.[1]?.Update?.ExpressionAttributeNames?.['#s0'],
     ).toBe('RUNNING');
   });
 
@@ -225,8 +225,8 @@ describe('deleteTask', () => {
       'attribute_exists(task_id) AND #status = :seen_status AND #owner = :owner',
     );
     expect(ownerTotals?.Update).toMatchObject({
-      UpdateExpression: 'ADD #from :from',
-      ExpressionAttributeNames: { '#from': 'SUCCESS' },
+      UpdateExpression: 'ADD #s0 :s0',
+      ExpressionAttributeNames: { '#s0': 'SUCCESS' },
     });
   });
 
@@ -296,9 +296,9 @@ describe('uncountExpiredTask', () => {
       expect.stringMatching(/^totals#all#[0-3]\d$/),
     ]);
     expect(db.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      UpdateExpression: 'ADD #from :from',
-      ExpressionAttributeNames: { '#from': 'SUCCESS' },
-      ExpressionAttributeValues: { ':from': -1 },
+      UpdateExpression: 'ADD #s0 :s0',
+      ExpressionAttributeNames: { '#s0': 'SUCCESS' },
+      ExpressionAttributeValues: { ':s0': -1 },
     });
   });
 
