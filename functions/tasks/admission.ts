@@ -4,7 +4,7 @@ import { env } from '../config.ts';
 import { logger } from '../logger.ts';
 import { recordStarted } from '../observability.ts';
 import { TransitionRefusedError } from './errors.ts';
-import { allShardKeys, shardOf, shardStatusKey } from './keys.ts';
+import { allShardKeys, shardStatusKey } from './keys.ts';
 import { startExecution, type TaskWorkflow, workflowFromEnvironment } from './launcher.ts';
 import type { Task } from './model.ts';
 import { TABLE_SCHEMA } from './schema.ts';
@@ -16,7 +16,12 @@ import {
   tableFromEnvironment,
   transitionTask,
 } from './store.ts';
-import { AtCapacityError, runningCount, waitingHint, waitingHintUpdate } from './totals.ts';
+import {
+  AtCapacityError,
+  readAdmission,
+  WAITING_HINT_MAX_AGE_MS,
+  waitingHintUpdate,
+} from './totals.ts';
 
 /**
  * Admission: at most `maxRunningTasks` tasks RUNNING at once; the others wait PENDING, with
@@ -87,7 +92,8 @@ export async function admitWaitingTasks(
 ): Promise<Admitted> {
   const admitted: Admitted = { started: [], unstarted: [] };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    let free = deps.maxRunningTasks - (await runningCount(deps.table));
+    const { running } = await readAdmission(deps.table);
+    let free = deps.maxRunningTasks - running;
     if (free <= 0) break;
     const { ids, more } = await oldestPending(deps.table, Math.min(free, PAGE));
     let candidates = ids;
@@ -205,8 +211,8 @@ const HANDOVER_PAGE = 3;
  * transaction (handOverSlot), then that task's execution. With a burst waiting this keeps
  * every slot taken: no create or other dispatcher sees a slot free in between and races
  * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
- * writes it back without the started task), or, when it has run out, from the shards,
- * whose oldest become the new hint. With none waiting (or each candidate started
+ * writes it back without the started task), or, when it has run out or is over a second
+ * old, from the shards, whose oldest become the new hint. With none waiting (or each candidate started
  * elsewhere first), the task ends on its own and its slot is offered to whatever waits by
  * then (admitAfterRelease), so a task created meanwhile is never left waiting. Throws
  * TransitionRefusedError when the task no longer runs (cancelled or deleted meanwhile).
@@ -219,20 +225,25 @@ export async function endTaskAndAdmitNext(
 ): Promise<Task> {
   const { table } = deps;
   const now = deps.clock.now();
-  const ending = { taskId, name, changes };
-  for (const hinted of [await waitingHint(table), undefined]) {
-    const candidates = hinted ?? (await oldestPending(table, HANDOVER_PAGE)).ids;
+  const ending = { taskId, name, changes, at: now };
+  const { waiting } = await readAdmission(table);
+  const fresh = now.getTime() - waiting.seenAt < WAITING_HINT_MAX_AGE_MS;
+  for (const hint of [fresh ? waiting : undefined, undefined]) {
+    const { ids: candidates, seenAt } = hint ?? {
+      ids: (await oldestPending(table, HANDOVER_PAGE)).ids,
+      seenAt: deps.clock.now().getTime(),
+    };
     if (candidates.length === 0) continue;
     const handed = await handOverSlot(
       table,
       ending,
-      spreadAfterFirst(candidates, taskId),
-      now,
+      candidates,
+      deps.clock,
       (nextId, passedOver) => [
-        waitingHintUpdate(
-          table,
-          candidates.filter((id) => id !== nextId && !passedOver.includes(id)),
-        ),
+        waitingHintUpdate(table, {
+          ids: candidates.filter((id) => id !== nextId && !passedOver.includes(id)),
+          seenAt,
+        }),
       ],
     );
     if (!handed) continue;
@@ -251,23 +262,6 @@ export async function endTaskAndAdmitNext(
   await admitAfterRelease(deps);
   return ended;
 }
-
-/**
- * The order in which an ending task tries the candidates: the oldest first; when that one
- * was taken, most likely by another task ending at the same moment, the next few in an
- * order of its own (rotated by its id), so that tasks ending together spread over the
- * next waiting tasks instead of all racing for the same one.
- */
-function spreadAfterFirst(candidates: readonly string[], endingId: string): string[] {
-  const [first, ...others] = candidates;
-  if (first === undefined) return [];
-  const window = others.slice(0, SPREAD);
-  const turn = window.length > 0 ? shardOf(endingId, window.length) : 0;
-  return [first, ...window.slice(turn), ...window.slice(0, turn), ...others.slice(SPREAD)];
-}
-
-/** How many waiting tasks after the oldest an ending task spreads its attempts over. */
-const SPREAD = 3;
 
 /** Dispatches after a task left RUNNING; a failure only delays admission until the next sweep. */
 export async function admitAfterRelease(deps: Admission): Promise<void> {

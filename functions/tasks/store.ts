@@ -14,6 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Clock } from '../clock.ts';
 import { env } from '../config.ts';
 import { tracer } from '../observability.ts';
 import { batchGetItems } from './batch.ts';
@@ -410,25 +411,28 @@ function planTransition(
  * PENDING, in one transaction: the slot passes from one to the other, so the semaphore
  * does not change and no other dispatcher can take the slot in between. A candidate
  * started, cancelled or deleted by someone else (before or during the attempt) is passed
- * over for the next. `also(next, passedOver)` adds actions to the transaction (they must
+ * over for the next; a start's time is taken when its candidate is read. `also(next, passedOver)` adds actions to the transaction (they must
  * not name either task, a counter or the semaphore's count). Undefined, with nothing
  * written, when no candidate could start; TransitionRefusedError when `ending` no longer
  * runs.
  */
 export async function handOverSlot(
   table: TaskTable,
-  ending: { taskId: string; name: 'succeed' | 'fail'; changes: TaskChanges },
+  ending: { taskId: string; name: 'succeed' | 'fail'; changes: TaskChanges; at: Date },
   candidates: readonly string[],
-  now: Date,
+  clock: Clock,
   also: (nextId: string, passedOver: readonly string[]) => TransactAction[] = () => [],
 ): Promise<{ ended: Task; started: Task } | undefined> {
   const passedOver: string[] = [];
   let endingItem = await readItem(table, ending.taskId);
   for (const nextId of candidates) {
     for (let attempt = 0; ; attempt++) {
-      const { taskId, name, changes } = ending;
-      const end = planTransition(table, taskId, endingItem, name, changes, now, SERVICE_ACCESS);
+      const { taskId, name, changes, at } = ending;
+      const end = planTransition(table, taskId, endingItem, name, changes, at, SERVICE_ACCESS);
       const nextItem = await readItem(table, nextId);
+      // Taken once the candidate is read: a racing hand-over that lost it starts the
+      // next one later, so start times keep the tasks' order.
+      const now = clock.now();
       if (nextItem?.status !== 'PENDING') {
         passedOver.push(nextId);
         break;

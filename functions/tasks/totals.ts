@@ -174,8 +174,31 @@ function admissionUpdates(table: TaskTable, running: number) {
   ];
 }
 
-/** How many tasks hold a slot now (a strongly consistent read). */
-export async function runningCount(table: TaskTable): Promise<number> {
+/**
+ * The oldest waiting tasks as a dispatcher last saw them, kept on the semaphore item with
+ * the time it looked: a task that ends hands its slot to the first of them (admission.ts)
+ * with one read of this item instead of a query of every shard. Only a hint: each is read
+ * before it starts, and one started, cancelled or deleted meanwhile is passed over. Tasks
+ * created since are newer than all of them, except one whose write landed after the
+ * query although its id was made before (a slow write, or an index that had not caught
+ * up): so a hint serves for WAITING_HINT_MAX_AGE_MS, and then the shards are asked again.
+ * At most WAITING_HINT_SIZE ids, so the item stays under 1 KB (one write unit).
+ */
+export const WAITING_HINT_SIZE = 32;
+export const WAITING_HINT_MAX_AGE_MS = 1_000;
+const WAITING = 'waiting';
+const WAITING_SEEN_AT = 'waiting_seen_at';
+
+export interface WaitingHint {
+  ids: string[];
+  /** When the shards were queried for it (epoch milliseconds). */
+  seenAt: number;
+}
+
+/** The semaphore as it is now (a strongly consistent read): tasks holding a slot, and the hint. */
+export async function readAdmission(
+  table: TaskTable,
+): Promise<{ running: number; waiting: WaitingHint }> {
   const { Item } = await table.db.send(
     new GetCommand({
       TableName: table.name,
@@ -184,44 +207,29 @@ export async function runningCount(table: TaskTable): Promise<number> {
     }),
   );
   const running = Item?.[RUNNING];
-  return typeof running === 'number' ? running : 0;
-}
-
-/**
- * The oldest waiting tasks as a dispatcher last saw them, kept on the semaphore item: a
- * task that ends hands its slot to the first of them (admission.ts) with one read of this
- * item instead of a query of every shard. Only a hint: each is read before it starts, and
- * one started, cancelled or deleted meanwhile is passed over. Tasks created since are
- * newer than all of them, so the list stays the head of the queue until it runs out and
- * a dispatcher queries the shards again. At most WAITING_HINT_SIZE ids, so the item stays
- * under 1 KB (one write unit).
- */
-export const WAITING_HINT_SIZE = 32;
-const WAITING = 'waiting';
-
-export async function waitingHint(table: TaskTable): Promise<string[]> {
-  const { Item } = await table.db.send(
-    new GetCommand({
-      TableName: table.name,
-      Key: { task_id: ADMISSION_KEY },
-      ProjectionExpression: '#waiting',
-      ExpressionAttributeNames: { '#waiting': WAITING },
-      ConsistentRead: true,
-    }),
-  );
   const ids = Item?.[WAITING];
-  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  const seenAt = Item?.[WAITING_SEEN_AT];
+  return {
+    running: typeof running === 'number' ? running : 0,
+    waiting: {
+      ids: Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [],
+      seenAt: typeof seenAt === 'number' ? seenAt : 0,
+    },
+  };
 }
 
-/** The Update that replaces the hint with `ids` (the oldest first). */
-export function waitingHintUpdate(table: TaskTable, ids: readonly string[]) {
+/** The Update that replaces the hint (its ids the oldest first). */
+export function waitingHintUpdate(table: TaskTable, { ids, seenAt }: WaitingHint) {
   return {
     Update: {
       TableName: table.name,
       Key: { task_id: ADMISSION_KEY },
-      UpdateExpression: 'SET #waiting = :waiting',
-      ExpressionAttributeNames: { '#waiting': WAITING },
-      ExpressionAttributeValues: { ':waiting': ids.slice(0, WAITING_HINT_SIZE) },
+      UpdateExpression: 'SET #waiting = :waiting, #seen_at = :seen_at',
+      ExpressionAttributeNames: { '#waiting': WAITING, '#seen_at': WAITING_SEEN_AT },
+      ExpressionAttributeValues: {
+        ':waiting': ids.slice(0, WAITING_HINT_SIZE),
+        ':seen_at': seenAt,
+      },
     },
   };
 }

@@ -40,7 +40,11 @@ export type CommandInput = Partial<
 export function memoryTable(seed: readonly Item[] = []) {
   const items = new Map<string, Item>(seed.map((item) => [String(item.task_id), { ...item }]));
   const counts: Record<string, number> = {};
-  let holds: { match: (name: string, input: CommandInput) => boolean; gate: Promise<void> }[] = [];
+  let holds: {
+    match: (name: string, input: CommandInput) => boolean;
+    gate: Promise<void>;
+    reach: () => void;
+  }[] = [];
 
   function run(name: string, input: CommandInput): Item {
     counts[name] = (counts[name] ?? 0) + 1;
@@ -81,6 +85,13 @@ export function memoryTable(seed: readonly Item[] = []) {
       const key = String((body.Key ?? body.Item)?.task_id);
       return { name, body, key };
     });
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+    if (new Set(actions.map(({ key }) => key)).size < actions.length) {
+      throw Object.assign(
+        new Error('Transaction request cannot include multiple operations on one item'),
+        { name: 'ValidationException' },
+      );
+    }
     const reasons = actions.map(({ body, key }) =>
       holds_(body, items.get(key)) ? { Code: 'None' } : { Code: 'ConditionalCheckFailed' },
     );
@@ -140,6 +151,7 @@ export function memoryTable(seed: readonly Item[] = []) {
     const hold = holds.find((entry) => entry.match(name, input));
     if (hold) {
       holds = holds.filter((entry) => entry !== hold);
+      hold.reach();
       await hold.gate;
     }
     return run(name, input);
@@ -157,14 +169,21 @@ export function memoryTable(seed: readonly Item[] = []) {
     counts,
     /** Runs one command synchronously, for a mocked client's `callsFake`. */
     run,
-    /** Pauses the next command `match` picks until `release` is called. */
+    /**
+     * Pauses the next command `match` picks until the returned function is called; its
+     * `reached` resolves once that command has been sent.
+     */
     hold(match: (name: string, input: CommandInput) => boolean) {
       let release = () => {};
+      let reach = () => {};
       const gate = new Promise<void>((done) => {
         release = done;
       });
-      holds.push({ match, gate });
-      return release;
+      const reached = new Promise<void>((done) => {
+        reach = done;
+      });
+      holds.push({ match, gate, reach });
+      return Object.assign(release, { reached });
     },
   };
 }

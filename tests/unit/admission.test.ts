@@ -1,7 +1,12 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Admission, admitWaitingTasks } from '../../functions/tasks/admission.ts';
+import {
+  type Admission,
+  admitWaitingTasks,
+  endTaskAndAdmitNext,
+} from '../../functions/tasks/admission.ts';
+import { TransitionRefusedError } from '../../functions/tasks/errors.ts';
 import type { TaskWorkflow } from '../../functions/tasks/launcher.ts';
 import { newTask, type TaskStatus } from '../../functions/tasks/model.ts';
 import {
@@ -11,7 +16,12 @@ import {
   type TaskTable,
   transitionTask,
 } from '../../functions/tasks/store.ts';
-import { ADMISSION_KEY, AtCapacityError, runningCount } from '../../functions/tasks/totals.ts';
+import {
+  ADMISSION_KEY,
+  AtCapacityError,
+  readAdmission,
+  readTotals,
+} from '../../functions/tasks/totals.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { memoryTable } from '../helpers/memory-table.ts';
 
@@ -67,7 +77,7 @@ describe('admission', () => {
     await create(1, 2);
     await admitWaitingTasks(deps);
     expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 2 });
-    expect(await runningCount(memory.table)).toBe(2);
+    expect((await readAdmission(memory.table)).running).toBe(2);
   });
 
   it('leaves every task PENDING, starting no execution, when no slot is free', async () => {
@@ -154,6 +164,7 @@ describe('admission', () => {
           'fail' as const,
           'cancel' as const,
           'delete' as const,
+          'hand over' as const,
         ),
         pick: fc.nat(),
       }),
@@ -181,12 +192,14 @@ describe('admission', () => {
                 const leave =
                   action.kind === 'delete'
                     ? deleteTask(memory.table, id, SERVICE_ACCESS)
-                    : end(memory.table, id, action.kind);
+                    : action.kind === 'hand over'
+                      ? endTaskAndAdmitNext(deps, id, 'succeed', {})
+                      : end(memory.table, id, action.kind);
                 return leave.catch(() => undefined);
               }),
             );
             expect(running().length).toBeLessThanOrEqual(cap);
-            expect(await runningCount(memory.table)).toBe(
+            expect((await readAdmission(memory.table)).running).toBe(
               statuses().filter((status) => status === 'RUNNING').length,
             );
           }
@@ -194,5 +207,119 @@ describe('admission', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('admits only its own task on a create whose task is among the oldest that fit', async () => {
+    const { deps, create, statusOf, started } = setup(2);
+    await create(1, 2);
+    await admitWaitingTasks(deps, { include: idOf(2) });
+    expect([1, 2].map(statusOf)).toEqual(['PENDING', 'RUNNING']);
+    expect(started).toEqual([idOf(2)]);
+  });
+});
+
+describe('an ending task handing over its slot', () => {
+  const succeed = (deps: Admission, n: number) =>
+    endTaskAndAdmitNext(deps, idOf(n), 'succeed', { progress: 100, result: { ok: true } });
+
+  it('ends the task and starts the oldest waiting one in one transaction, the count unchanged', async () => {
+    const { memory, deps, create, statusOf, started } = setup(1);
+    await create(1, 3, 2);
+    await admitWaitingTasks(deps);
+    const writes = memory.counts.TransactWriteCommand ?? 0;
+    const ended = await succeed(deps, 1);
+    expect(ended).toMatchObject({ status: 'SUCCESS', progress: 100, result: { ok: true } });
+    expect([1, 2, 3].map(statusOf)).toEqual(['SUCCESS', 'RUNNING', 'PENDING']);
+    expect(started).toEqual([idOf(1), idOf(2)]);
+    expect(memory.counts.TransactWriteCommand).toBe(writes + 1);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+    expect(await readTotals(memory.table, 'anonymous')).toMatchObject({
+      PENDING: 1,
+      RUNNING: 1,
+      SUCCESS: 1,
+    });
+  });
+
+  it('keeps the rest of the oldest waiting as a hint, so the next hand-over queries no shard', async () => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1, 2, 3, 4);
+    await admitWaitingTasks(deps);
+    await succeed(deps, 1);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ waiting: [idOf(3), idOf(4)] });
+    const queries = memory.counts.QueryCommand;
+    await succeed(deps, 2);
+    expect(memory.counts.QueryCommand).toBe(queries);
+    expect([2, 3, 4].map(statusOf)).toEqual(['SUCCESS', 'RUNNING', 'PENDING']);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ waiting: [idOf(4)] });
+  });
+
+  it('passes over a hinted task cancelled meanwhile, and asks the shards when the hint runs out', async () => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1, 2, 3);
+    await admitWaitingTasks(deps);
+    await succeed(deps, 1);
+    await end(memory.table, idOf(3), 'cancel');
+    await create(4);
+    await succeed(deps, 2);
+    expect([2, 3, 4].map(statusOf)).toEqual(['SUCCESS', 'CANCELLED', 'RUNNING']);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1, waiting: [] });
+  });
+
+  it('asks the shards again once the hint is a second old, so a task stored late is not passed over', async () => {
+    const { memory, deps, clock, create, statusOf } = setup(1);
+    await create(1, 2, 4, 5);
+    await admitWaitingTasks(deps);
+    await succeed(deps, 1);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ waiting: [idOf(4), idOf(5)] });
+    // Task 3's id was made before task 4's, but its write landed after the hint was taken.
+    await create(3);
+    await clock.sleep(999);
+    await succeed(deps, 2);
+    expect([3, 4].map(statusOf)).toEqual(['PENDING', 'RUNNING']);
+    await clock.sleep(1);
+    await succeed(deps, 4);
+    expect([3, 5].map(statusOf)).toEqual(['RUNNING', 'PENDING']);
+  });
+
+  it('frees the slot when no task waits, and then admits one created meanwhile', async () => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1);
+    await admitWaitingTasks(deps);
+    // Created after the ending task found nothing waiting, before its slot was freed.
+    const release = memory.hold((name) => name === 'TransactWriteCommand');
+    const ending = succeed(deps, 1);
+    await release.reached;
+    await create(2);
+    release();
+    await ending;
+    expect([1, 2].map(statusOf)).toEqual(['SUCCESS', 'RUNNING']);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
+  it('throws TransitionRefusedError, starting nothing, when the task was cancelled meanwhile', async () => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1, 2);
+    await admitWaitingTasks(deps);
+    await end(memory.table, idOf(1), 'cancel');
+    await expect(succeed(deps, 1)).rejects.toBeInstanceOf(TransitionRefusedError);
+    expect([1, 2].map(statusOf)).toEqual(['CANCELLED', 'PENDING']);
+  });
+
+  it('starts the next oldest when two tasks end at once and race for the oldest', async () => {
+    const { memory, deps, create, running } = setup(2);
+    await create(1, 2, 3, 4, 5);
+    await admitWaitingTasks(deps);
+    // Both read the same oldest waiting task before either writes.
+    const writesFirst = memory.hold((name) => name === 'TransactWriteCommand');
+    const writesSecond = memory.hold((name) => name === 'TransactWriteCommand');
+    const first = succeed(deps, 1);
+    await writesFirst.reached;
+    const second = succeed(deps, 2);
+    await writesSecond.reached;
+    writesFirst();
+    writesSecond();
+    await Promise.all([first, second]);
+    expect(running().map((item) => item.task_id)).toEqual([idOf(3), idOf(4)]);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 2 });
   });
 });
