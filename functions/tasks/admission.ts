@@ -7,7 +7,7 @@ import { TransitionRefusedError } from './errors.ts';
 import { allShardKeys, shardStatusKey } from './keys.ts';
 import { startExecution, type TaskWorkflow, workflowFromEnvironment } from './launcher.ts';
 import type { Task } from './model.ts';
-import { TABLE_SCHEMA } from './schema.ts';
+import { SHARDS, TABLE_SCHEMA } from './schema.ts';
 import {
   handOverSlot,
   SERVICE_ACCESS,
@@ -72,6 +72,9 @@ export interface Admitted {
   /** Tasks moved to RUNNING whose execution did not start; the reconciler starts it. */
   unstarted: { task: Task; error: unknown }[];
 }
+
+/** Shards queried at once for the oldest waiting tasks. */
+const SHARDS_AT_ONCE = 4;
 
 /** PENDING tasks asked for per shard and round; more rounds follow while slots stay free. */
 const PAGE = 100;
@@ -178,22 +181,30 @@ async function oldestPending(
   limit: number,
 ): Promise<{ ids: string[]; more: boolean }> {
   const index = TABLE_SCHEMA.indexes.byShardStatus;
-  const pages = await Promise.all(
-    allShardKeys().map(async (shard) => {
-      const { Items = [] } = await table.db.send(
-        new QueryCommand({
-          TableName: table.name,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey },
-          ExpressionAttributeValues: { ':pk': shardStatusKey(shard, 'PENDING') },
-          ScanIndexForward: true,
-          Limit: limit,
+  const pages: string[][] = [];
+  // A few shards at a time: a dispatch is in no client's path, and sixteen queries at
+  // once would queue the reads that clients wait for behind them.
+  for (let first = 0; first < SHARDS; first += SHARDS_AT_ONCE) {
+    const shards = allShardKeys().slice(first, first + SHARDS_AT_ONCE);
+    pages.push(
+      ...(await Promise.all(
+        shards.map(async (shard) => {
+          const { Items = [] } = await table.db.send(
+            new QueryCommand({
+              TableName: table.name,
+              IndexName: index.name,
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': index.partitionKey },
+              ExpressionAttributeValues: { ':pk': shardStatusKey(shard, 'PENDING') },
+              ScanIndexForward: true,
+              Limit: limit,
+            }),
+          );
+          return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
         }),
-      );
-      return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
-    }),
-  );
+      )),
+    );
+  }
   const ends = pages.filter((page) => page.length === limit).map((page) => page.at(-1) ?? '');
   const cut = ends.sort()[0];
   const ids = pages.flat().sort();

@@ -227,26 +227,38 @@ async function serve(
   return;
 }
 
-/** As Lambda ends an invocation that runs out of time, the gateway answers without it. */
+/**
+ * API Gateway's integration timeout for an HTTP API, 30 s
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
+ */
+const INTEGRATION_TIMEOUT_SECONDS = 30;
+
+/**
+ * The function's own timeout is Lambda's: the local runtime counts it from when an
+ * environment takes the invocation, as in AWS, where no invocation waits for one. The
+ * gateway gives up, as API Gateway does, after its integration timeout, which locally also
+ * covers the wait for one of the function's LOCAL_CONCURRENCY environments.
+ */
 async function invokeWithTimeout(
   handler: ApiHandler,
   event: APIGatewayProxyEventV2,
   name: string,
   timeoutSeconds = API_TIMEOUT_SECONDS,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const timeoutMs = timeoutSeconds * 1000;
   const timer = new AbortController();
-  const timedOut = sleep(timeoutMs, undefined, { signal: timer.signal }).then(() => ({
+  const giveUpMs = INTEGRATION_TIMEOUT_SECONDS * 1000;
+  const timedOut = sleep(giveUpMs, undefined, { signal: timer.signal }).then(() => ({
     statusCode: 503,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      error: `The request did not finish within ${timeoutSeconds} s`,
+      error: `The request did not finish within ${INTEGRATION_TIMEOUT_SECONDS} s`,
       code: 'timeout',
     }),
   }));
   timedOut.catch(() => {});
   try {
-    return await Promise.race([handler(event, lambdaContext(name, timeoutMs)), timedOut]);
+    const context = lambdaContext(name, timeoutSeconds * 1000);
+    return await Promise.race([handler(event, context), timedOut]);
   } catch (error) {
     // Every environment of the function stayed busy: the caller should come back shortly.
     if (error instanceof Error && error.name === 'TooManyRequestsException') {
