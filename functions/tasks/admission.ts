@@ -237,9 +237,11 @@ export async function endTaskAndAdmitNext(
   const { table } = deps;
   const now = deps.clock.now();
   const ending = { taskId, name, changes, at: now };
-  const { waiting } = await readAdmission(table);
+  const { running, waiting } = await readAdmission(table);
+  // With a slot free, no task waits for one (but for a moment): end and offer the slot.
+  const full = running >= deps.maxRunningTasks;
   const fresh = now.getTime() - waiting.seenAt < WAITING_HINT_MAX_AGE_MS;
-  for (const hint of [fresh ? waiting : undefined, undefined]) {
+  for (const hint of full ? [fresh ? waiting : undefined, undefined] : []) {
     const { ids: candidates, seenAt } = hint ?? {
       ids: (await oldestPending(table, HANDOVER_PAGE)).ids,
       seenAt: deps.clock.now().getTime(),
