@@ -224,8 +224,9 @@ const HANDOVER_PAGE = 3;
  * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
  * writes it back without the started task), or, when it has run out or is over a second
  * old, from the shards, whose oldest become the new hint. With none waiting (or each candidate started
- * elsewhere first), the task ends on its own and its slot is offered to whatever waits by
- * then (admitAfterRelease), so a task created meanwhile is never left waiting. Throws
+ * elsewhere first), the task ends on its own (`handedOver` false), and the caller then
+ * offers its slot to whatever waits by then (admitAfterRelease), so a task created
+ * meanwhile is never left waiting. Throws
  * TransitionRefusedError when the task no longer runs (cancelled or deleted meanwhile).
  */
 export async function endTaskAndAdmitNext(
@@ -233,7 +234,7 @@ export async function endTaskAndAdmitNext(
   taskId: string,
   name: 'succeed' | 'fail',
   changes: TaskChanges,
-): Promise<Task> {
+): Promise<{ ended: Task; handedOver: boolean }> {
   const { table } = deps;
   const now = deps.clock.now();
   const ending = { taskId, name, changes, at: now };
@@ -269,11 +270,10 @@ export async function endTaskAndAdmitNext(
         error: error as Error,
       }),
     );
-    return handed.ended;
+    return { ended: handed.ended, handedOver: true };
   }
   const ended = await transitionTask(table, taskId, name, changes, now, SERVICE_ACCESS);
-  await admitAfterRelease(deps);
-  return ended;
+  return { ended, handedOver: false };
 }
 
 /** Dispatches after a task left RUNNING; a failure only delays admission until the next sweep. */

@@ -10,6 +10,7 @@ import { publishMetrics, recordFinished, tracer } from '../observability.ts';
 import {
   type Admission,
   admissionFromEnvironment,
+  admitAfterRelease,
   endTaskAndAdmitNext,
 } from '../tasks/admission.ts';
 import { DependencyUnavailableError, isUnavailable } from '../tasks/dependency-errors.ts';
@@ -81,6 +82,7 @@ export function makeHandler(deps: Deps) {
       // Admission starts tasks before their execution; only an execution started before
       // admission existed finds one PENDING. It waits, retried, until the task is admitted.
       if (task.status === 'PENDING') throw new TaskNotAdmittedError(task_id);
+      let released = false;
       const slice: Slice = {
         table,
         clock,
@@ -88,9 +90,15 @@ export function makeHandler(deps: Deps) {
         progressSaveMs,
         reference: context.awsRequestId,
         // The task leaves RUNNING: its slot goes to the oldest waiting task.
-        end: (name, changes) => endTaskAndAdmitNext(deps, task_id, name, changes),
+        end: async (name, changes) => {
+          const { ended, handedOver } = await endTaskAndAdmitNext(deps, task_id, name, changes);
+          released = !handedOver;
+          return ended;
+        },
       };
-      return (await runSlice(task, slice)) ? finished : { task_id, done: false };
+      if (!(await runSlice(task, slice))) return { task_id, done: false };
+      if (released) await admitAfterRelease(deps);
+      return finished;
     } catch (error) {
       if (error instanceof TransitionRefusedError) {
         logger.info('Task left RUNNING elsewhere; stopping', {

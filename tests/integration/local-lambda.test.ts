@@ -40,8 +40,16 @@ describe('local mode runs each function in its own execution environments', () =
     // Status reads run beside the workers.
     await Promise.all(ids.map((id) => local.api('GET', `/tasks/${id}/status`)));
     await Promise.all(ids.map((id) => finished(id)));
-
-    const lines = logLines();
+    // A Work invocation logs the end and publishes its metrics after the task shows SUCCESS
+    // (it first offers the freed slot to a waiting task).
+    const lines = await waitFor(async () => {
+      const all = logLines();
+      const ended = all.filter(
+        (line) => line.message === 'Task succeeded' && ids.includes(line.task_id ?? ''),
+      );
+      const published = all.some((line) => line._aws && line.TaskSucceeded !== undefined);
+      return ended.length === ids.length && published ? all : undefined;
+    });
     const byMessage = (message: string) => lines.filter((line) => line.message === message);
     expect(byMessage('Task created').map((line) => line.function_name)).toEqual(
       ids.map(() => 'CreateTask'),

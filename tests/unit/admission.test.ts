@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Admission,
+  admitAfterRelease,
   admitWaitingTasks,
   endTaskAndAdmitNext,
 } from '../../functions/tasks/admission.ts';
@@ -193,7 +194,9 @@ describe('admission', () => {
                   action.kind === 'delete'
                     ? deleteTask(memory.table, id, SERVICE_ACCESS)
                     : action.kind === 'hand over'
-                      ? endTaskAndAdmitNext(deps, id, 'succeed', {})
+                      ? endTaskAndAdmitNext(deps, id, 'succeed', {}).then(({ handedOver }) =>
+                          handedOver ? undefined : admitAfterRelease(deps),
+                        )
                       : end(memory.table, id, action.kind);
                 return leave.catch(() => undefined);
               }),
@@ -219,8 +222,13 @@ describe('admission', () => {
 });
 
 describe('an ending task handing over its slot', () => {
-  const succeed = (deps: Admission, n: number) =>
-    endTaskAndAdmitNext(deps, idOf(n), 'succeed', { progress: 100, result: { ok: true } });
+  /** As the Work function does: the task ends, and a slot not handed over is offered. */
+  const succeed = async (deps: Admission, n: number) => {
+    const changes = { progress: 100, result: { ok: true } };
+    const { ended, handedOver } = await endTaskAndAdmitNext(deps, idOf(n), 'succeed', changes);
+    if (!handedOver) await admitAfterRelease(deps);
+    return ended;
+  };
 
   it('ends the task and starts the oldest waiting one in one transaction, the count unchanged', async () => {
     const { memory, deps, create, statusOf, started } = setup(1);
