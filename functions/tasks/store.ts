@@ -425,6 +425,8 @@ export async function handOverSlot(
 ): Promise<{ ended: Task; started: Task } | undefined> {
   const passedOver: string[] = [];
   let endingItem = await readItem(table, ending.taskId);
+  // A task stored before the counts existed holds no counted slot to hand over.
+  if (endingItem && !counted(endingItem)) return undefined;
   for (const nextId of candidates) {
     for (let attempt = 0; ; attempt++) {
       const { taskId, name, changes, at } = ending;

@@ -304,6 +304,20 @@ describe('an ending task handing over its slot', () => {
     expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
   });
 
+  it('hands over no slot from a task stored before the counts existed, which never held one', async () => {
+    const { memory, deps, create, statusOf } = setup(1);
+    await create(1);
+    // Written RUNNING before totals and the semaphore existed: no shard keys, not counted.
+    const { shard, shard_status, owner_status, ...legacy } = memory.items.get(idOf(1)) ?? {};
+    memory.items.set(idOf(1), { ...legacy, status: 'RUNNING' });
+    await create(2, 3);
+    await admitWaitingTasks(deps);
+    expect(statusOf(2)).toBe('RUNNING');
+    await succeed(deps, 1);
+    expect([1, 2, 3].map(statusOf)).toEqual(['SUCCESS', 'RUNNING', 'PENDING']);
+    expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1 });
+  });
+
   it('throws TransitionRefusedError, starting nothing, when the task was cancelled meanwhile', async () => {
     const { memory, deps, create, statusOf } = setup(1);
     await create(1, 2);
