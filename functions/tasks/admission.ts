@@ -73,9 +73,6 @@ export interface Admitted {
   unstarted: { task: Task; error: unknown }[];
 }
 
-/** Shards queried at once for the oldest waiting tasks. */
-const SHARDS_AT_ONCE = 4;
-
 /** PENDING tasks asked for per shard and round; more rounds follow while slots stay free. */
 const PAGE = 100;
 const MAX_ROUNDS = 5;
@@ -179,13 +176,12 @@ async function admit(
 async function oldestPending(
   table: TaskTable,
   limit: number,
+  shardsAtOnce = SHARDS,
 ): Promise<{ ids: string[]; more: boolean }> {
   const index = TABLE_SCHEMA.indexes.byShardStatus;
   const pages: string[][] = [];
-  // A few shards at a time: a dispatch is in no client's path, and sixteen queries at
-  // once would queue the reads that clients wait for behind them.
-  for (let first = 0; first < SHARDS; first += SHARDS_AT_ONCE) {
-    const shards = allShardKeys().slice(first, first + SHARDS_AT_ONCE);
+  for (let first = 0; first < SHARDS; first += shardsAtOnce) {
+    const shards = allShardKeys().slice(first, first + shardsAtOnce);
     pages.push(
       ...(await Promise.all(
         shards.map(async (shard) => {
@@ -216,6 +212,12 @@ async function oldestPending(
 
 /** PENDING tasks asked for per shard when a task ends and the waiting hint is empty. */
 const HANDOVER_PAGE = 3;
+/**
+ * Shards an ending task queries at once: a few, as it is in no client's path and sixteen
+ * queries at once would queue the reads clients wait for behind them (in DynamoDB Local,
+ * one process, that is most of a burst's status latency).
+ */
+const HANDOVER_SHARDS_AT_ONCE = 4;
 
 /**
  * Ends a RUNNING task (succeed or fail) and starts the oldest waiting one in the same
@@ -244,7 +246,7 @@ export async function endTaskAndAdmitNext(
   const fresh = now.getTime() - waiting.seenAt < WAITING_HINT_MAX_AGE_MS;
   for (const hint of full ? [fresh ? waiting : undefined, undefined] : []) {
     const { ids: candidates, seenAt } = hint ?? {
-      ids: (await oldestPending(table, HANDOVER_PAGE)).ids,
+      ids: (await oldestPending(table, HANDOVER_PAGE, HANDOVER_SHARDS_AT_ONCE)).ids,
       seenAt: deps.clock.now().getTime(),
     };
     if (candidates.length === 0) continue;

@@ -196,6 +196,9 @@ export function localEnvironment(env: NodeJS.ProcessEnv): Record<string, string>
     POWERTOOLS_DEV: 'true',
     POWERTOOLS_METRICS_DISABLED: 'false',
     POWERTOOLS_TRACE_ENABLED: 'false',
+    // With tracing off, the X-Ray SDK's automatic mode would still follow every promise
+    // with async hooks; manual mode leaves them out.
+    AWS_XRAY_MANUAL_MODE: 'true',
     ...Object.fromEntries(powertools),
   };
 }
