@@ -26,6 +26,15 @@ const errorResponses: MiddlewareObj<Event, Response> = {
       request.response = json(error.statusCode, { error: error.message, code: error.code });
       return;
     }
+    if (ranOutOfTime(error)) {
+      logger.error('The request did not finish before the function timeout', error as Error);
+      request.response = json(
+        503,
+        { error: 'The request did not finish in time; try again', code: 'timeout' },
+        { 'retry-after': '1' },
+      );
+      return;
+    }
     if (isUnavailable(error)) {
       logger.error('A service the API depends on is unavailable', error as Error);
       request.response = json(
@@ -40,6 +49,22 @@ const errorResponses: MiddlewareObj<Event, Response> = {
   },
 };
 
+/**
+ * Time kept back from the function's timeout: a request still running then is answered
+ * 503 `timeout` (middy's early timeout) rather than cut off by Lambda, which API Gateway
+ * would turn into a bare 500.
+ */
+export const TIMEOUT_EARLY_MS = 500;
+
+/** What middy throws when the early timeout fires. */
+function ranOutOfTime(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: string } | undefined)?.package === '@middy/core'
+  );
+}
+
 const requestId: MiddlewareObj<Event, Response> = {
   before: async (request) => {
     logger.appendKeys({ request_id: request.event.requestContext?.requestId });
@@ -48,7 +73,7 @@ const requestId: MiddlewareObj<Event, Response> = {
 
 /** The middleware stack every API handler shares. */
 export function httpHandler(fn: (event: Event, context: Context) => Promise<Response>) {
-  return middy<Event, Response>(fn)
+  return middy<Event, Response>(fn, { timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestId)

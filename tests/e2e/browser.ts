@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import {
   apiClient,
   type LocalService,
@@ -75,4 +76,34 @@ export function dashboardSuite(): DashboardSuite {
     if (suite.service) removeDataDir(suite.service.dataDir);
   });
   return suite;
+}
+
+/**
+ * A busy machine's answers to a create: 503 with Retry-After, or 409 while the first try
+ * with the same Idempotency-Key is still being worked on (its lease lasts up to the create
+ * function's 10 s timeout).
+ */
+const isBusy = (response: { status: number; body: { code?: string } }) =>
+  response.status === 503 ||
+  (response.status === 409 && response.body?.code === 'request_in_progress');
+
+/**
+ * Creates a simulated task as a careful client does: with an Idempotency-Key, retried after
+ * each Retry-After for as long as a first try's lease may hold the key. Returns its id.
+ */
+export async function createSimulatedTask(
+  suite: DashboardSuite,
+  name: string | null,
+  durationSeconds: number,
+  fail = false,
+): Promise<string> {
+  const body = { name, type: 'simulate', input: { duration_seconds: durationSeconds, fail } };
+  const key = { 'idempotency-key': crypto.randomUUID() };
+  let response = await suite.api('POST', '/tasks', body, key);
+  for (let retry = 0; isBusy(response) && retry < 12; retry++) {
+    await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
+    response = await suite.api('POST', '/tasks', body, key);
+  }
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body.task_id as string;
 }

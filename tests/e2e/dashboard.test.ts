@@ -3,7 +3,7 @@ import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../infra/constructs/security-headers.ts';
 import { waitFor } from '../helpers/local-service.ts';
-import { dashboardSuite } from './browser.ts';
+import { createSimulatedTask, dashboardSuite } from './browser.ts';
 
 const suite = dashboardSuite();
 
@@ -24,29 +24,8 @@ async function openDashboard(
   return page;
 }
 
-/**
- * A busy machine's answers to a create: 503 with Retry-After, or 409 while the first try
- * with the same Idempotency-Key is still being worked on.
- */
-const isBusy = (response: { status: number; body: { code?: string } }) =>
-  response.status === 503 ||
-  (response.status === 409 && response.body?.code === 'request_in_progress');
-
-/**
- * Creates a task as a careful client does: with an Idempotency-Key, retried after the
- * Retry-After of a 503 (a machine busy with the other test files' services may say so).
- */
-async function createTask(name: string | null, durationSeconds: number, fail = false) {
-  const input = { duration_seconds: durationSeconds, fail };
-  const key = { 'idempotency-key': crypto.randomUUID() };
-  let response = await suite.api('POST', '/tasks', { name, type: 'simulate', input }, key);
-  for (let retry = 0; isBusy(response) && retry < 3; retry++) {
-    await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-    response = await suite.api('POST', '/tasks', { name, type: 'simulate', input }, key);
-  }
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body.task_id as string;
-}
+const createTask = (name: string | null, durationSeconds: number, fail = false) =>
+  createSimulatedTask(suite, name, durationSeconds, fail);
 
 const row = (page: Page, taskId: string) => page.locator(`[data-task-id="${taskId}"]`);
 const badge = (page: Page, taskId: string, status: string) =>

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/local-service.ts';
-import { dashboardSuite } from './browser.ts';
+import { createSimulatedTask, dashboardSuite } from './browser.ts';
 
 /** The task page, search, totals, re-run and bulk actions of the dashboard, in Chromium. */
 
@@ -22,26 +22,8 @@ async function open(
   return page;
 }
 
-/**
- * A busy machine's answers to a create: 503 with Retry-After, or 409 while the first try
- * with the same Idempotency-Key is still being worked on.
- */
-const isBusy = (response: { status: number; body: { code?: string } }) =>
-  response.status === 503 ||
-  (response.status === 409 && response.body?.code === 'request_in_progress');
-
-/** Creates a task through the API, retrying while the API is busy (after its Retry-After). */
-async function createTask(name: string, durationSeconds: number, fail = false) {
-  const body = { name, type: 'simulate', input: { duration_seconds: durationSeconds, fail } };
-  const key = { 'idempotency-key': crypto.randomUUID() };
-  let response = await suite.api('POST', '/tasks', body, key);
-  for (let retry = 0; isBusy(response) && retry < 3; retry++) {
-    await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-    response = await suite.api('POST', '/tasks', body, key);
-  }
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body.task_id as string;
-}
+const createTask = (name: string, durationSeconds: number, fail = false) =>
+  createSimulatedTask(suite, name, durationSeconds, fail);
 
 /** Creates `count` tasks named `<prefix> 01`, `<prefix> 02`… a few at a time. */
 async function createMany(prefix: string, count: number, durationSeconds: number) {

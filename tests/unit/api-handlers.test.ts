@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ANONYMOUS_CLAIMS as ANONYMOUS } from '../../functions/http/caller.ts';
+import { TIMEOUT_EARLY_MS } from '../../functions/http/handler.ts';
 import { newTask, type Task } from '../../functions/tasks/model.ts';
 import { encodePageCursor } from '../../functions/tasks/page-cursor.ts';
 import { createTask as storeTask, transitionTask } from '../../functions/tasks/store.ts';
@@ -56,6 +57,15 @@ beforeEach(() => {
 });
 
 describe('POST /tasks', () => {
+  it('answers 503 timeout with Retry-After, not a 500, when the table does not answer before the function times out', async () => {
+    db.on(TransactWriteCommand).callsFake(() => new Promise(() => {}));
+    const nearlyOutOfTime = { ...context, getRemainingTimeInMillis: () => TIMEOUT_EARLY_MS + 10 };
+    const response = await createTask(httpEvent({ method: 'POST' }), nearlyOutOfTime);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(body(response)).toMatchObject({ code: 'timeout' });
+  });
+
   it('creates a default simulate task when there is no body, and starts its execution by id', async () => {
     const memory = scriptStore(db, []);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn' });
