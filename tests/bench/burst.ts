@@ -29,6 +29,8 @@ export interface BurstResult {
   statusSamples: number;
   answers: Record<string, number>;
   serverErrors: number;
+  /** Route, status and error code of each 5xx answer (the first 10). */
+  serverErrorAnswers: string[];
   passedThrough: Record<string, string>;
 }
 
@@ -65,8 +67,12 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   const service = await startLocalService({ env: passedThrough, timeoutMs: 90_000 });
   const api = apiClient(service.url);
   const answers: Record<string, number> = {};
-  const count = (status: number) => {
+  const serverErrorAnswers: string[] = [];
+  const count = (route: string, { status, body }: { status: number; body: { code?: string } }) => {
     answers[status] = (answers[status] ?? 0) + 1;
+    if (status >= 500 && serverErrorAnswers.length < 10) {
+      serverErrorAnswers.push(`${route} ${status} ${body?.code ?? ''}`.trim());
+    }
   };
   try {
     const ids: string[] = [];
@@ -76,11 +82,12 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
     const creator = async () => {
       while (created < options.tasks) {
         created++;
-        const { status, body } = await api('POST', '/tasks', {
+        const answer = await api('POST', '/tasks', {
           name: 'burst',
           input: { duration_seconds: options.taskSeconds },
         });
-        count(status);
+        const { status, body } = answer;
+        count('POST /tasks', answer);
         if (status === 201) ids.push(body.task_id);
         else if (status === 429 || status === 503) created--; // not made: try again
       }
@@ -95,9 +102,9 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
           continue;
         }
         const at = performance.now();
-        const { status } = await api('GET', `/tasks/${id}/status`);
+        const answer = await api('GET', `/tasks/${id}/status`);
         latencies.push(performance.now() - at);
-        count(status);
+        count('GET /tasks/{id}/status', answer);
         await sleep(50);
       }
     };
@@ -137,6 +144,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
       statusSamples: latencies.length,
       answers,
       serverErrors,
+      serverErrorAnswers,
       passedThrough,
     };
   } finally {
@@ -165,4 +173,5 @@ export function printBurst(result: BurstResult): void {
   console.log(
     `  answers by status       ${JSON.stringify(result.answers)}; 5xx: ${result.serverErrors}`,
   );
+  for (const answer of result.serverErrorAnswers) console.log(`    ${answer}`);
 }
