@@ -48,8 +48,8 @@ export const PRICES = {
 export const MEASURED_UNITS = {
   date: '2026-11-30',
   command: 'npm run bench -- units',
-  short: { durationSeconds: 10, write: 43, read: 6 },
-  long: { durationSeconds: 600, write: 161, read: 251 },
+  short: { durationSeconds: 10, write: 43, read: 9.5 },
+  long: { durationSeconds: 600, write: 161, read: 254.5 },
   /**
    * AWS bills a transactional write 2 units per item up to 1 KB, DynamoDB Local reports 1:
    * create, start and finish each write 3 items (task and two totals counters).
