@@ -26,22 +26,23 @@ const errorResponses: MiddlewareObj<Event, Response> = {
       request.response = json(error.statusCode, { error: error.message, code: error.code });
       return;
     }
-    if (ranOutOfTime(error)) {
-      logger.error('The request did not finish before the function timeout', error as Error);
-      request.response = json(
-        503,
-        { error: 'The request did not finish in time; try again', code: 'timeout' },
-        { 'retry-after': '1' },
-      );
-      return;
-    }
-    if (isUnavailable(error)) {
-      logger.error('A service the API depends on is unavailable', error as Error);
-      request.response = json(
-        503,
-        { error: 'The service is temporarily unavailable; try again', code: 'service_unavailable' },
-        { 'retry-after': '1' },
-      );
+    const retryable = ranOutOfTime(error)
+      ? {
+          log: 'The request did not finish before the function timeout',
+          body: { error: 'The request did not finish in time; try again', code: 'timeout' },
+        }
+      : isUnavailable(error)
+        ? {
+            log: 'A service the API depends on is unavailable',
+            body: {
+              error: 'The service is temporarily unavailable; try again',
+              code: 'service_unavailable',
+            },
+          }
+        : undefined;
+    if (retryable) {
+      logger.error(retryable.log, error as Error);
+      request.response = json(503, retryable.body, { 'retry-after': '1' });
       return;
     }
     logger.error('Request failed', error as Error);
