@@ -154,14 +154,23 @@ async function admit(
     if (error instanceof TransitionRefusedError) return 'gone';
     throw error;
   }
+  return launch(workflow, task);
+}
+
+/** Starts the execution of a task just moved to RUNNING; if it fails, the reconciler will. */
+async function launch(
+  workflow: TaskWorkflow,
+  task: Task,
+  logged: Record<string, string> = {},
+): Promise<Exclude<Outcome, string>> {
   recordStarted(task);
-  logger.info('Task started', { task_id: taskId });
+  logger.info('Task started', { task_id: task.task_id, ...logged });
   try {
-    await startExecution(workflow, taskId);
+    await startExecution(workflow, task.task_id);
     return { started: true, task };
   } catch (error) {
     logger.warn('The execution of an admitted task did not start; the reconciler starts it', {
-      task_id: taskId,
+      task_id: task.task_id,
       error: error as Error,
     });
     return { started: false, task, error };
@@ -180,8 +189,9 @@ async function oldestPending(
 ): Promise<{ ids: string[]; more: boolean }> {
   const index = TABLE_SCHEMA.indexes.byShardStatus;
   const pages: string[][] = [];
+  const allShards = allShardKeys();
   for (let first = 0; first < SHARDS; first += shardsAtOnce) {
-    const shards = allShardKeys().slice(first, first + shardsAtOnce);
+    const shards = allShards.slice(first, first + shardsAtOnce);
     pages.push(
       ...(await Promise.all(
         shards.map(async (shard) => {
@@ -225,11 +235,11 @@ const HANDOVER_SHARDS_AT_ONCE = 4;
  * every slot taken: no create or other dispatcher sees a slot free in between and races
  * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
  * writes it back without the started task), or, when it has run out or is over a second
- * old, from the shards, whose oldest become the new hint. With none waiting (or each candidate started
- * elsewhere first), the task ends on its own (`handedOver` false), and the caller then
- * offers its slot to whatever waits by then (admitAfterRelease), so a task created
- * meanwhile is never left waiting. Throws
- * TransitionRefusedError when the task no longer runs (cancelled or deleted meanwhile).
+ * old, from the shards, whose oldest become the new hint. With none waiting (or each
+ * candidate started elsewhere first), the task ends on its own (`handedOver` false), and
+ * the caller then offers its slot to whatever waits by then (admitAfterRelease), so a task
+ * created meanwhile is never left waiting. Throws TransitionRefusedError when the task no
+ * longer runs (cancelled or deleted meanwhile).
  */
 export async function endTaskAndAdmitNext(
   deps: Admission,
@@ -263,15 +273,7 @@ export async function endTaskAndAdmitNext(
       ],
     );
     if (!handed) continue;
-    recordStarted(handed.started);
-    const nextId = handed.started.task_id;
-    logger.info('Task started', { task_id: nextId, after: taskId });
-    await startExecution(deps.workflow, nextId).catch((error: unknown) =>
-      logger.warn('The execution of an admitted task did not start; the reconciler starts it', {
-        task_id: nextId,
-        error: error as Error,
-      }),
-    );
+    await launch(deps.workflow, handed.started, { after: taskId });
     return { ended: handed.ended, handedOver: true };
   }
   const ended = await transitionTask(table, taskId, name, changes, now, SERVICE_ACCESS);
