@@ -4,6 +4,8 @@ import { basename, dirname, join, normalize, relative, resolve } from 'node:path
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/catalog.ts';
+import { JVM_OPTIONS } from '../../infra/local/dynamodb-jvm.ts';
+import { readSettings } from '../../infra/local/settings.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -208,6 +210,12 @@ describe('compose.local.yaml', () => {
     expect(dynamoEndpoint.port).toBe('8000');
     expect(dynamodb?.healthcheck?.test.length).toBeGreaterThan(1);
     expect(app?.depends_on?.[dynamoEndpoint.hostname]?.condition).toBe('service_healthy');
+  });
+
+  it("runs DynamoDB Local's JVM with npm start's heap cap and options", () => {
+    const options = (dynamodb?.environment?.JAVA_TOOL_OPTIONS ?? '').split(/\s+/);
+    expect(options).toContain(`-Xmx${readSettings({}).dynamoHeap}`);
+    for (const option of JVM_OPTIONS) expect(options).toContain(option);
   });
 
   it('keeps the DynamoDB data in a named volume mounted at its -dbPath', () => {
