@@ -220,8 +220,11 @@ async function oldestPending(
   };
 }
 
-/** PENDING tasks asked for per shard when a task ends and the waiting hint is empty. */
-const HANDOVER_PAGE = 3;
+/**
+ * PENDING tasks asked for per shard when a task ends and the waiting hint is empty or old:
+ * enough that the merged oldest (cut where a full page ends) usually fill the hint.
+ */
+const HANDOVER_PAGE = 8;
 /**
  * Shards an ending task queries at once: a few, as it is in no client's path and sixteen
  * queries at once would queue the reads clients wait for behind them (in DynamoDB Local,
@@ -234,8 +237,8 @@ const HANDOVER_SHARDS_AT_ONCE = 4;
  * transaction (handOverSlot), then that task's execution. With a burst waiting this keeps
  * every slot taken: no create or other dispatcher sees a slot free in between and races
  * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
- * writes it back without the started task), or, when it has run out or is over a second
- * old, from the shards, whose oldest become the new hint. With none waiting (or each
+ * writes it back without the started task), or, when it has run out or is older than
+ * WAITING_HINT_MAX_AGE_MS, from the shards, whose oldest become the new hint. With none waiting (or each
  * candidate started elsewhere first), the task ends on its own (`handedOver` false), and
  * the caller then offers its slot to whatever waits by then (admitAfterRelease), so a task
  * created meanwhile is never left waiting. Throws TransitionRefusedError when the task no

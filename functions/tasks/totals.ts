@@ -185,7 +185,9 @@ function admissionUpdates(table: TaskTable, running: number) {
  * At most WAITING_HINT_SIZE ids, so the item stays under 1 KB (one write unit).
  */
 export const WAITING_HINT_SIZE = 32;
-export const WAITING_HINT_MAX_AGE_MS = 1_000;
+// Long enough that a burst of short tasks queries the shards every few rounds of hand-overs
+// rather than every round (ten tasks of a second each end about once a second).
+export const WAITING_HINT_MAX_AGE_MS = 3_000;
 const WAITING = 'waiting';
 const WAITING_SEEN_AT = 'waiting_seen_at';
 

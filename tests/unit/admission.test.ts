@@ -22,6 +22,7 @@ import {
   AtCapacityError,
   readAdmission,
   readTotals,
+  WAITING_HINT_MAX_AGE_MS,
 } from '../../functions/tasks/totals.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 import { memoryTable } from '../helpers/memory-table.ts';
@@ -273,7 +274,7 @@ describe('an ending task handing over its slot', () => {
     expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ running: 1, waiting: [] });
   });
 
-  it('asks the shards again once the hint is a second old, so a task stored late is not passed over', async () => {
+  it('asks the shards again once the hint is too old, so a task stored late is not passed over', async () => {
     const { memory, deps, clock, create, statusOf } = setup(1);
     await create(1, 2, 4, 5);
     await admitWaitingTasks(deps);
@@ -281,7 +282,7 @@ describe('an ending task handing over its slot', () => {
     expect(memory.items.get(ADMISSION_KEY)).toMatchObject({ waiting: [idOf(4), idOf(5)] });
     // Task 3's id was made before task 4's, but its write landed after the hint was taken.
     await create(3);
-    await clock.sleep(999);
+    await clock.sleep(WAITING_HINT_MAX_AGE_MS - 1);
     await succeed(deps, 2);
     expect([3, 4].map(statusOf)).toEqual(['PENDING', 'RUNNING']);
     await clock.sleep(1);
