@@ -4,6 +4,12 @@
  * at a time, is created on demand (the first invocation is a cold start), reused while warm,
  * and reaped when idle. A function has at most `concurrency` environments. An invocation that
  * outlives the function's timeout fails as Lambda fails it, and its environment is destroyed.
+ *
+ * Two things differ from Lambda, because here every environment shares this machine's CPU
+ * where Lambda gives each its own: an API invocation that finds every environment busy
+ * waits a moment for one to free before a new one is started (a cold start takes about a
+ * quarter of a second of CPU from everything else), and the workflow's functions run at a
+ * lower CPU priority than the API's, so a client's request is not queued behind task work.
  */
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname } from 'node:path';
@@ -34,6 +40,8 @@ export interface FunctionDefinition {
    * runtime's `concurrency`. One more is throttled at once, whoever calls, as Lambda does.
    */
   reservedConcurrency?: number;
+  /** Work in no client's path: its environments yield the CPU to the API's (Linux only). */
+  background?: boolean;
 }
 
 export interface RuntimeOptions {
@@ -43,6 +51,11 @@ export interface RuntimeOptions {
   idleMs?: number;
   /** How long a queued invocation waits for an environment before it is throttled. */
   queueMs?: number;
+  /**
+   * With every environment busy, how long a `queue` invocation waits for one to free before
+   * a new one is started (0: at once, as Lambda does).
+   */
+  warmWaitMs?: number;
   /** The init phase's limit: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html */
   initTimeoutMs?: number;
   region?: string;
@@ -55,9 +68,14 @@ export const RUNTIME_DEFAULTS = {
   idleMs: 120_000,
   // Most of an API function's timeout: a burst waits for an environment rather than failing.
   queueMs: 8_000,
+  // A warm invocation takes milliseconds; a cold start here takes hundreds of them.
+  warmWaitMs: 50,
   initTimeoutMs: 10_000,
   region: 'us-east-1',
 } as const;
+
+/** The nice value of a background function's environments: about a tenth of the CPU share. */
+const BACKGROUND_NICE = 10;
 
 /**
  * A failed invocation, as Lambda's Invoke API reports it (the function error's payload) and
@@ -252,21 +270,43 @@ export class LocalLambda {
       this.environments.delete(environment);
     }
     const { reservedConcurrency, whenBusy } = this.definition;
-    if (this.environments.size < (reservedConcurrency ?? this.options.concurrency)) {
+    const { concurrency, queueMs, warmWaitMs } = this.options;
+    const canGrow = () => this.environments.size < (reservedConcurrency ?? concurrency);
+    // Reserved concurrency counts invocations, so those never wait to grow.
+    const growsAtOnce = whenBusy === 'throttle' || reservedConcurrency !== undefined;
+    if (canGrow() && (growsAtOnce || this.environments.size === 0 || !warmWaitMs)) {
       return this.create();
     }
-    if (reservedConcurrency !== undefined || whenBusy === 'throttle') throw this.throttled();
+    if (!canGrow() && (reservedConcurrency !== undefined || whenBusy === 'throttle')) {
+      throw this.throttled();
+    }
+    // Waits for a busy environment to free: a new one is started after warmWaitMs if the
+    // cap allows one, and the invocation is throttled after queueMs.
     return new Promise<Environment>((resolve, reject) => {
+      const since = Date.now();
+      let timer: NodeJS.Timeout | undefined;
       const waiter = {
         take: (environment: Environment) => {
           clearTimeout(timer);
           resolve(environment);
         },
       };
-      const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        reject(this.throttled());
-      }, this.options.queueMs);
+      const leave = () => this.waiting.splice(this.waiting.indexOf(waiter), 1);
+      const check = () => {
+        if (canGrow()) {
+          leave();
+          resolve(this.create());
+          return;
+        }
+        const left = queueMs - (Date.now() - since);
+        if (left <= 0) {
+          leave();
+          reject(this.throttled());
+          return;
+        }
+        timer = setTimeout(check, Math.min(left, warmWaitMs));
+      };
+      timer = setTimeout(check, canGrow() ? warmWaitMs : queueMs);
       this.waiting.push(waiter);
     });
   }
@@ -297,8 +337,12 @@ export class LocalLambda {
   }
 
   private create(): Environment {
-    const { modulePath, exportName = 'handler', memorySize = 256 } = this.definition;
-    const setup: WorkerSetup = { modulePath, exportName };
+    const { modulePath, exportName = 'handler', memorySize = 256, background } = this.definition;
+    const setup: WorkerSetup = {
+      modulePath,
+      exportName,
+      ...(background && { nice: BACKGROUND_NICE }),
+    };
     const worker = new Worker(fromRoot('infra/local/lambda-worker.ts'), {
       workerData: setup,
       env: this.environmentVariables(),

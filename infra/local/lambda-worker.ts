@@ -5,7 +5,9 @@
  * `error` for each invocation.
  */
 
+import { existsSync, readlinkSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { setPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fromRoot } from '../repository.ts';
@@ -16,6 +18,8 @@ export interface WorkerSetup {
   modulePath: string;
   /** The handler's export name (`handler` of `index.handler`). */
   exportName: string;
+  /** Lowers this thread's CPU priority to this nice value, where the system allows it. */
+  nice?: number;
 }
 
 export interface InvokeMessage {
@@ -45,7 +49,12 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 const port = parentPort;
 if (!port) throw new Error('lambda-worker.ts runs only as a worker thread');
-const { modulePath, exportName } = workerData as WorkerSetup;
+const { modulePath, exportName, nice } = workerData as WorkerSetup;
+
+// On Linux a nice value belongs to a thread, and /proc/thread-self names this one.
+if (nice !== undefined && existsSync('/proc/thread-self')) {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').at(-1)), nice);
+}
 
 // V8's compiled code, kept between environments: a local speed-up, not a Lambda behaviour.
 enableCompileCache(fromRoot('node_modules/.cache/lambda-environments'));

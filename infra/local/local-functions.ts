@@ -67,6 +67,7 @@ export function sourceFunctions(resources: LocalResources): FunctionDefinition[]
         }),
       },
       whenBusy: 'throttle',
+      background: true,
       ...(name === 'Work' && { reservedConcurrency: resources.maxRunningTasks }),
     }),
   );
@@ -126,7 +127,9 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
         template.Resources,
         resources,
       ),
-      whenBusy: ROUTES.some((route) => route.name === name) ? 'queue' : 'throttle',
+      ...(name === DEFAULT_ROUTE.name || ROUTES.some((route) => route.name === name)
+        ? { whenBusy: 'queue' as const }
+        : { whenBusy: 'throttle' as const, background: true }),
       // The template's cap is the stack's maxRunningTasks; locally MAX_RUNNING_TASKS decides.
       ...(resource.Properties.ReservedConcurrentExecutions !== undefined && {
         reservedConcurrency: resources.maxRunningTasks,

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+
 /** A handler for the local Lambda runtime's tests: it shows its module state and environment. */
 let invocations = 0;
 
@@ -6,11 +8,12 @@ class FixtureError extends Error {
 }
 
 export async function handler(
-  event: { hang?: boolean; fail?: string; crash?: boolean },
+  event: { hang?: boolean; fail?: string; crash?: boolean; delayMs?: number },
   context: { awsRequestId: string; functionName: string; getRemainingTimeInMillis(): number },
 ) {
   invocations++;
   if (event.hang) await new Promise(() => {});
+  if (event.delayMs) await new Promise((resolve) => setTimeout(resolve, event.delayMs));
   if (event.fail) throw new FixtureError(event.fail);
   if (event.crash) process.exit(3);
   return {
@@ -18,6 +21,10 @@ export async function handler(
     requestId: context.awsRequestId,
     functionName: context.functionName,
     remainingMs: context.getRemainingTimeInMillis(),
+    // This thread's nice value, where the system shows it (field 19 of Linux's stat).
+    nice: existsSync('/proc/thread-self/stat')
+      ? Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ')[16])
+      : undefined,
     env: {
       AWS_LAMBDA_FUNCTION_NAME: process.env.AWS_LAMBDA_FUNCTION_NAME,
       AWS_LAMBDA_INITIALIZATION_TYPE: process.env.AWS_LAMBDA_INITIALIZATION_TYPE,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type FunctionDefinition,
@@ -32,6 +33,7 @@ interface FixtureResult {
   requestId: string;
   functionName: string;
   remainingMs: number;
+  nice: number | undefined;
   env: Record<string, string | undefined>;
 }
 
@@ -159,6 +161,43 @@ describe('the local Lambda runtime', () => {
     expect(results.map((r) => r.invocations).sort()).toEqual([1, 2, 3]);
     expect(fn.coldStarts).toBe(1);
   });
+
+  it('lets an API invocation wait a moment for a busy environment rather than start another', async () => {
+    const fn = start({ warmWaitMs: 1_000 }).add(definition());
+    await invoke(fn);
+    const results = await Promise.all([invoke(fn, { delayMs: 20 }), invoke(fn)]);
+    expect(results.map((r) => r.invocations).sort()).toEqual([2, 3]);
+    expect(fn.coldStarts).toBe(1);
+  });
+
+  it('starts another environment when none frees within that moment', async () => {
+    const fn = start({ warmWaitMs: 20 }).add(definition({ timeoutSeconds: 0.5 }));
+    await invoke(fn);
+    const busy = failureOf(fn.invoke({ hang: true }));
+    expect((await invoke(fn)).invocations).toBe(1);
+    expect(fn.coldStarts).toBe(2);
+    expect((await busy).payload.errorType).toBe('Sandbox.Timedout');
+  });
+
+  it('starts a workflow invocation in a new environment at once, as Lambda does', async () => {
+    const fn = start({ warmWaitMs: 1_000 }).add(definition({ whenBusy: 'throttle' }));
+    await invoke(fn);
+    const started = Date.now();
+    await Promise.all([invoke(fn, { delayMs: 300 }), invoke(fn)]);
+    expect(fn.coldStarts).toBe(2);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it.runIf(existsSync('/proc/thread-self'))(
+    "runs a background function's environments at a lower CPU priority than the API's",
+    async () => {
+      const runtime = start();
+      const api = runtime.add(definition({ name: 'Api' }));
+      const background = runtime.add(definition({ name: 'Background', background: true }));
+      expect((await invoke(api)).nice).toBe(0);
+      expect((await invoke(background)).nice).toBe(10);
+    },
+  );
 
   it('throttles a queued API invocation that waited too long', async () => {
     // The queue gives up (50 ms after the call) before the busy invocation times out (100 ms
