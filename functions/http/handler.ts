@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { logger } from '../logger.ts';
-import { publishMetrics, tracer } from '../observability.ts';
+import { publishMetrics, traceHandler } from '../observability.ts';
 import { isUnavailable } from '../tasks/dependency-errors.ts';
 import { ClientError } from '../tasks/errors.ts';
 import type { Access } from '../tasks/store.ts';
@@ -75,7 +74,7 @@ const requestId: MiddlewareObj<Event, Response> = {
 /** The middleware stack every API handler shares. */
 export function httpHandler(fn: (event: Event, context: Context) => Promise<Response>) {
   return middy<Event, Response>(fn, { timeoutEarlyInMillis: TIMEOUT_EARLY_MS })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestId)
     .use(publishMetrics)

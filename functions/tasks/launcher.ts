@@ -8,7 +8,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { env } from '../config.ts';
-import { tracer } from '../observability.ts';
+import { traceClient } from '../observability.ts';
 import { retriesWithoutQuota } from './retries.ts';
 
 /**
@@ -106,8 +106,6 @@ export async function describeExecution(
 /** The state machine named by the function's environment (STATE_MACHINE_ARN). */
 export function workflowFromEnvironment(): TaskWorkflow {
   // Retried as the table's client is: a burst of retries must not spend a shared quota.
-  const sfn = tracer.captureAWSv3Client(
-    new SFNClient({ maxAttempts: 3, retryStrategy: retriesWithoutQuota(3) }),
-  );
+  const sfn = traceClient(new SFNClient({ maxAttempts: 3, retryStrategy: retriesWithoutQuota(3) }));
   return { sfn, stateMachineArn: env.stateMachineArn() };
 }

@@ -16,7 +16,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from '../clock.ts';
 import { env } from '../config.ts';
-import { tracer } from '../observability.ts';
+import { traceClient } from '../observability.ts';
 import { batchGetItems } from './batch.ts';
 import { TaskNotFoundError, TransitionRefusedError, ValidationError } from './errors.ts';
 import {
@@ -849,7 +849,7 @@ export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocum
     ...config,
   });
   // Each call a subsegment of the function's trace (a no-op where tracing is off).
-  tracer.captureAWSv3Client(client);
+  traceClient(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { publishMetrics, recordFinished, tracer } from '../observability.ts';
+import { publishMetrics, recordFinished, traceHandler } from '../observability.ts';
 import { type Admission, admissionFromEnvironment, admitAfterRelease } from '../tasks/admission.ts';
 import { TransitionRefusedError } from '../tasks/errors.ts';
 import { taskIdOfExecution } from '../tasks/launcher.ts';
@@ -77,7 +76,7 @@ export function makeHandler(deps: Admission) {
       return { task_id: taskId };
     },
   )
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics);
 }

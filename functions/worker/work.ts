@@ -1,12 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Clock } from '../clock.ts';
 import { env } from '../config.ts';
 import { wiredAtFirstCall } from '../edge.ts';
 import { logger } from '../logger.ts';
-import { publishMetrics, recordFinished, tracer } from '../observability.ts';
+import { publishMetrics, recordFinished, traceHandler } from '../observability.ts';
 import {
   type Admission,
   admissionFromEnvironment,
@@ -115,7 +114,7 @@ export function makeHandler(deps: Deps) {
       throw error;
     }
   })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(publishMetrics);
 }

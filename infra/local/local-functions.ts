@@ -198,10 +198,8 @@ export function localEnvironment(env: NodeJS.ProcessEnv): Record<string, string>
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'local',
     POWERTOOLS_DEV: 'true',
     POWERTOOLS_METRICS_DISABLED: 'false',
+    // With it, the functions do not load the X-Ray SDK (functions/observability.ts).
     POWERTOOLS_TRACE_ENABLED: 'false',
-    // With tracing off, the X-Ray SDK's automatic mode would still follow every promise
-    // with async hooks; manual mode leaves them out.
-    AWS_XRAY_MANUAL_MODE: 'true',
     ...Object.fromEntries(powertools),
   };
 }
