@@ -24,8 +24,15 @@ const USAGE =
 
 export class UsageError extends Error {}
 
-/** The usage and template path from the command line; throws UsageError with what is wrong. */
+/** What a bare `npm run cost` estimates: 10,000 one-minute tasks a month. */
+export const EXAMPLE_USAGE = { tasks: 10_000, durationSeconds: 60 } as const;
+
+/**
+ * The usage and template path from the command line, EXAMPLE_USAGE when there are no
+ * arguments at all; throws UsageError with what is wrong.
+ */
 export function parseCostArgs(args: readonly string[]): Usage & { template?: string } {
+  if (args.length === 0) return { ...EXAMPLE_USAGE };
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -155,6 +162,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const facts = readStackFacts(template);
+  if (process.argv.length <= 2) {
+    console.log(
+      `No --tasks and --duration given: an example of ${EXAMPLE_USAGE.tasks.toLocaleString('en-US')} one-minute tasks a month.\n${USAGE}\n`,
+    );
+  }
   console.log(formatEstimate(usage, facts, estimate(facts, usage)));
   return 0;
 }

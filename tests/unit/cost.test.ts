@@ -178,6 +178,10 @@ describe('cost: arguments', () => {
     expect(() => parseCostArgs(args)).toThrow(message);
   });
 
+  it('estimates the example of 10,000 one-minute tasks a month when given no arguments', () => {
+    expect(parseCostArgs([])).toEqual({ tasks: 10_000, durationSeconds: 60 });
+  });
+
   it('exits 2 with the message and the usage on a bad flag', () => {
     const script = fileURLToPath(new URL('../../scripts/cost.ts', import.meta.url));
     const node = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
