@@ -277,9 +277,7 @@ export class LocalLambda {
     if (canGrow() && (growsAtOnce || this.environments.size === 0 || !warmWaitMs)) {
       return this.create();
     }
-    if (!canGrow() && (reservedConcurrency !== undefined || whenBusy === 'throttle')) {
-      throw this.throttled();
-    }
+    if (growsAtOnce) throw this.throttled();
     // Waits for a busy environment to free: a new one is started after warmWaitMs if the
     // cap allows one, and the invocation is throttled after queueMs.
     return new Promise<Environment>((resolve, reject) => {
