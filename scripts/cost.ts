@@ -3,7 +3,8 @@
  * cost by service of N tasks of S seconds, from the stack's real settings. Without
  * --template it synthesizes the stack in-process (cdk.json's context, bundling skipped,
  * a few seconds); with one it reads a synthesized template, e.g. after `npm run synth`:
- * `--template cdk.out/tasks-service-dev.template.json`. Exit 2 on bad arguments.
+ * `--template cdk.out/tasks-service-dev.template.json`. With no arguments at all, the example
+ * of EXAMPLE_USAGE. Exit 2 on bad arguments.
  */
 
 import { readFileSync } from 'node:fs';

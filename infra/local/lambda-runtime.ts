@@ -180,7 +180,11 @@ export class LocalLambda {
   };
   private readonly environments = new Set<Environment>();
   private readonly idle: Environment[] = [];
-  private readonly waiting: { take: (environment: Environment) => void }[] = [];
+  private readonly waiting: {
+    take: (environment: Environment) => void;
+    cancel: (error: Error) => void;
+  }[] = [];
+  private closed = false;
   /** Environments created so far: how many cold starts there were. */
   coldStarts = 0;
 
@@ -207,6 +211,8 @@ export class LocalLambda {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.cancel(this.throttled());
     await Promise.all([...this.environments].map((environment) => environment.destroy()));
     this.environments.clear();
     this.idle.length = 0;
@@ -288,12 +294,20 @@ export class LocalLambda {
           clearTimeout(timer);
           resolve(environment);
         },
+        cancel: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       const leave = () => this.waiting.splice(this.waiting.indexOf(waiter), 1);
       const check = () => {
         if (canGrow()) {
           leave();
-          resolve(this.create());
+          try {
+            resolve(this.create());
+          } catch (error) {
+            reject(error);
+          }
           return;
         }
         const left = queueMs - (Date.now() - since);
@@ -313,8 +327,8 @@ export class LocalLambda {
     if (environment.dead) {
       this.environments.delete(environment);
       // A waiting invocation gets a fresh environment in place of the one that died.
-      const waiter = this.waiting.shift();
-      if (waiter) waiter.take(this.create());
+      const limit = this.definition.reservedConcurrency ?? this.options.concurrency;
+      if (this.environments.size < limit) this.waiting.shift()?.take(this.create());
       return;
     }
     const waiter = this.waiting.shift();
@@ -335,6 +349,7 @@ export class LocalLambda {
   }
 
   private create(): Environment {
+    if (this.closed) throw this.throttled();
     const { modulePath, exportName = 'handler', memorySize = 256, background } = this.definition;
     const setup: WorkerSetup = {
       modulePath,

@@ -7,7 +7,7 @@
 
 import { existsSync, readlinkSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { fromRoot } from '../repository.ts';
@@ -51,9 +51,13 @@ const port = parentPort;
 if (!port) throw new Error('lambda-worker.ts runs only as a worker thread');
 const { modulePath, exportName, nice } = workerData as WorkerSetup;
 
-// On Linux a nice value belongs to a thread, and /proc/thread-self names this one.
+// On Linux a nice value belongs to a thread, and /proc/thread-self names this one. Only ever
+// lowered (raising it needs a privilege), and only a hint: a refusal changes nothing else.
 if (nice !== undefined && existsSync('/proc/thread-self')) {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').at(-1)), nice);
+  try {
+    const thread = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    setPriority(thread, Math.max(getPriority(thread), nice));
+  } catch {}
 }
 
 // V8's compiled code, kept between environments: a local speed-up, not a Lambda behaviour.

@@ -5,6 +5,7 @@
  * emulators only through the SDK's endpoint variables. `--bundled` runs the bundles of a
  * synthesized cdk.out instead of the sources.
  */
+import './tracing-off.ts';
 import type { Server } from 'node:http';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ROUTES, WORKFLOW_FUNCTIONS } from '../../functions/catalog.ts';
