@@ -145,9 +145,10 @@ export function formatEstimate(usage: Usage, facts: StackFacts, result: Estimate
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
   let usage: ReturnType<typeof parseCostArgs>;
   try {
-    usage = parseCostArgs(process.argv.slice(2));
+    usage = parseCostArgs(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n${USAGE}`);
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const facts = readStackFacts(template);
-  if (process.argv.length <= 2) {
+  if (args.length === 0) {
     console.log(
       `No --tasks and --duration given: an example of ${EXAMPLE_USAGE.tasks.toLocaleString('en-US')} one-minute tasks a month.\n${USAGE}\n`,
     );

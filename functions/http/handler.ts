@@ -25,20 +25,7 @@ const errorResponses: MiddlewareObj<Event, Response> = {
       request.response = json(error.statusCode, { error: error.message, code: error.code });
       return;
     }
-    const retryable = ranOutOfTime(error)
-      ? {
-          log: 'The request did not finish before the function timeout',
-          body: { error: 'The request did not finish in time; try again', code: 'timeout' },
-        }
-      : isUnavailable(error)
-        ? {
-            log: 'A service the API depends on is unavailable',
-            body: {
-              error: 'The service is temporarily unavailable; try again',
-              code: 'service_unavailable',
-            },
-          }
-        : undefined;
+    const retryable = retryableAnswer(error);
     if (retryable) {
       logger.error(retryable.log, error as Error);
       request.response = json(503, retryable.body, { 'retry-after': '1' });
@@ -55,6 +42,26 @@ const errorResponses: MiddlewareObj<Event, Response> = {
  * would turn into a bare 500.
  */
 export const TIMEOUT_EARLY_MS = 500;
+
+/** The 503 a client should retry after a second, and what to log: a timeout or an outage. */
+function retryableAnswer(error: unknown) {
+  if (ranOutOfTime(error)) {
+    return {
+      log: 'The request did not finish before the function timeout',
+      body: { error: 'The request did not finish in time; try again', code: 'timeout' },
+    };
+  }
+  if (isUnavailable(error)) {
+    return {
+      log: 'A service the API depends on is unavailable',
+      body: {
+        error: 'The service is temporarily unavailable; try again',
+        code: 'service_unavailable',
+      },
+    };
+  }
+  return undefined;
+}
 
 /** What middy throws when the early timeout fires. */
 function ranOutOfTime(error: unknown): boolean {

@@ -187,29 +187,11 @@ async function oldestPending(
   limit: number,
   shardsAtOnce = SHARDS,
 ): Promise<{ ids: string[]; more: boolean }> {
-  const index = TABLE_SCHEMA.indexes.byShardStatus;
+  const shards = allShardKeys();
   const pages: string[][] = [];
-  const allShards = allShardKeys();
   for (let first = 0; first < SHARDS; first += shardsAtOnce) {
-    const shards = allShards.slice(first, first + shardsAtOnce);
-    pages.push(
-      ...(await Promise.all(
-        shards.map(async (shard) => {
-          const { Items = [] } = await table.db.send(
-            new QueryCommand({
-              TableName: table.name,
-              IndexName: index.name,
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': index.partitionKey },
-              ExpressionAttributeValues: { ':pk': shardStatusKey(shard, 'PENDING') },
-              ScanIndexForward: true,
-              Limit: limit,
-            }),
-          );
-          return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
-        }),
-      )),
-    );
+    const group = shards.slice(first, first + shardsAtOnce);
+    pages.push(...(await Promise.all(group.map((shard) => pendingOf(table, shard, limit)))));
   }
   const ends = pages.filter((page) => page.length === limit).map((page) => page.at(-1) ?? '');
   const cut = ends.sort()[0];
@@ -218,6 +200,23 @@ async function oldestPending(
     ids: cut === undefined ? ids : ids.filter((id) => id <= cut),
     more: cut !== undefined,
   };
+}
+
+/** The ids of a shard's oldest PENDING tasks, oldest first, `limit` at most. */
+async function pendingOf(table: TaskTable, shard: string, limit: number): Promise<string[]> {
+  const index = TABLE_SCHEMA.indexes.byShardStatus;
+  const { Items = [] } = await table.db.send(
+    new QueryCommand({
+      TableName: table.name,
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey },
+      ExpressionAttributeValues: { ':pk': shardStatusKey(shard, 'PENDING') },
+      ScanIndexForward: true,
+      Limit: limit,
+    }),
+  );
+  return Items.map((item) => String(item[TABLE_SCHEMA.partitionKey]));
 }
 
 /**

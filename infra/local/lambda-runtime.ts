@@ -10,6 +10,8 @@
  * waits a moment for one to free before a new one is started (a cold start takes about a
  * quarter of a second of CPU from everything else), and the workflow's functions run at a
  * lower CPU priority than the API's, so a client's request is not queued behind task work.
+ * (Lambda gives each concurrent request an environment of its own:
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html)
  */
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname } from 'node:path';
@@ -32,7 +34,8 @@ export interface FunctionDefinition {
   /**
    * With every environment busy: `queue` waits a little for one (how API Gateway's caller
    * fares best), `throttle` fails at once with TooManyRequestsException (what Step Functions'
-   * lambda:invoke gets, and its Retry handles).
+   * lambda:invoke gets, and its Retry handles). A `throttle` function is the workflow's, in
+   * no client's path: on Linux its environments yield the CPU to the API's.
    */
   whenBusy: 'queue' | 'throttle';
   /**
@@ -40,8 +43,6 @@ export interface FunctionDefinition {
    * runtime's `concurrency`. One more is throttled at once, whoever calls, as Lambda does.
    */
   reservedConcurrency?: number;
-  /** Work in no client's path: its environments yield the CPU to the API's (Linux only). */
-  background?: boolean;
 }
 
 export interface RuntimeOptions {
@@ -74,7 +75,7 @@ export const RUNTIME_DEFAULTS = {
   region: 'us-east-1',
 } as const;
 
-/** The nice value of a background function's environments: about a tenth of the CPU share. */
+/** The nice value of a workflow function's environments: about a tenth of the CPU share. */
 const BACKGROUND_NICE = 10;
 
 /**
@@ -276,11 +277,10 @@ export class LocalLambda {
       this.environments.delete(environment);
     }
     const { reservedConcurrency, whenBusy } = this.definition;
-    const { concurrency, queueMs, warmWaitMs } = this.options;
-    const canGrow = () => this.environments.size < (reservedConcurrency ?? concurrency);
+    const { queueMs, warmWaitMs } = this.options;
     // Reserved concurrency counts invocations, so those never wait to grow.
     const growsAtOnce = whenBusy === 'throttle' || reservedConcurrency !== undefined;
-    if (canGrow() && (growsAtOnce || this.environments.size === 0 || !warmWaitMs)) {
+    if (this.hasRoom() && (growsAtOnce || this.environments.size === 0 || !warmWaitMs)) {
       return this.create();
     }
     if (growsAtOnce) throw this.throttled();
@@ -301,7 +301,7 @@ export class LocalLambda {
       };
       const leave = () => this.waiting.splice(this.waiting.indexOf(waiter), 1);
       const check = () => {
-        if (canGrow()) {
+        if (this.hasRoom()) {
           leave();
           try {
             resolve(this.create());
@@ -318,7 +318,7 @@ export class LocalLambda {
         }
         timer = setTimeout(check, Math.min(left, warmWaitMs));
       };
-      timer = setTimeout(check, canGrow() ? warmWaitMs : queueMs);
+      timer = setTimeout(check, this.hasRoom() ? warmWaitMs : queueMs);
       this.waiting.push(waiter);
     });
   }
@@ -327,8 +327,7 @@ export class LocalLambda {
     if (environment.dead) {
       this.environments.delete(environment);
       // A waiting invocation gets a fresh environment in place of the one that died.
-      const limit = this.definition.reservedConcurrency ?? this.options.concurrency;
-      if (this.environments.size < limit) this.waiting.shift()?.take(this.create());
+      if (this.hasRoom()) this.waiting.shift()?.take(this.create());
       return;
     }
     const waiter = this.waiting.shift();
@@ -341,6 +340,12 @@ export class LocalLambda {
     this.idle.push(environment);
   }
 
+  /** Whether the function may have one more environment. */
+  private hasRoom(): boolean {
+    const { reservedConcurrency } = this.definition;
+    return this.environments.size < (reservedConcurrency ?? this.options.concurrency);
+  }
+
   private discard(environment: Environment): void {
     this.environments.delete(environment);
     const at = this.idle.indexOf(environment);
@@ -350,11 +355,11 @@ export class LocalLambda {
 
   private create(): Environment {
     if (this.closed) throw this.throttled();
-    const { modulePath, exportName = 'handler', memorySize = 256, background } = this.definition;
+    const { modulePath, exportName = 'handler', memorySize = 256, whenBusy } = this.definition;
     const setup: WorkerSetup = {
       modulePath,
       exportName,
-      ...(background && { nice: BACKGROUND_NICE }),
+      ...(whenBusy === 'throttle' && { nice: BACKGROUND_NICE }),
     };
     const worker = new Worker(fromRoot('infra/local/lambda-worker.ts'), {
       workerData: setup,

@@ -67,7 +67,6 @@ export function sourceFunctions(resources: LocalResources): FunctionDefinition[]
         }),
       },
       whenBusy: 'throttle',
-      background: true,
       ...(name === 'Work' && { reservedConcurrency: resources.maxRunningTasks }),
     }),
   );
@@ -127,9 +126,10 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
         template.Resources,
         resources,
       ),
-      ...(name === DEFAULT_ROUTE.name || ROUTES.some((route) => route.name === name)
-        ? { whenBusy: 'queue' as const }
-        : { whenBusy: 'throttle' as const, background: true }),
+      whenBusy:
+        name === DEFAULT_ROUTE.name || ROUTES.some((route) => route.name === name)
+          ? 'queue'
+          : 'throttle',
       // The template's cap is the stack's maxRunningTasks; locally MAX_RUNNING_TASKS decides.
       ...(resource.Properties.ReservedConcurrentExecutions !== undefined && {
         reservedConcurrency: resources.maxRunningTasks,

@@ -193,7 +193,7 @@ describe('the local Lambda runtime', () => {
     async () => {
       const runtime = start();
       const api = runtime.add(definition({ name: 'Api' }));
-      const background = runtime.add(definition({ name: 'Background', background: true }));
+      const background = runtime.add(definition({ name: 'Background', whenBusy: 'throttle' }));
       // This process's own nice value, unless it is above 10 already.
       const own = (await invoke(api)).nice ?? 0;
       expect((await invoke(background)).nice).toBe(Math.max(own, 10));
