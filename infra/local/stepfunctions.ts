@@ -164,8 +164,9 @@ export class StepFunctionsEmulator {
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     this.forgetOldExecutions();
+    const stopped = new AbortController();
     const run = this.machine.run(parseJson(input, 'InvalidExecutionInput') as never, {
-      overrides: { taskResourceLocalHandlers: this.localHandlers() },
+      overrides: { taskResourceLocalHandlers: this.localHandlers(stopped.signal) },
       noThrowOnAbort: false,
       context: { Execution: { Id: executionArn, Name: name } },
     });
@@ -177,7 +178,10 @@ export class StepFunctionsEmulator {
       status: 'RUNNING',
       startDate: new Date(),
       transitions: 0,
-      abort: run.abort,
+      abort: () => {
+        stopped.abort();
+        run.abort();
+      },
       done: Promise.resolve(),
     };
     void (async () => {
@@ -276,17 +280,28 @@ export class StepFunctionsEmulator {
    * `errorType`, and the cause the JSON `{ errorType, errorMessage, trace }`.
    * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
    * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html
+   *
+   * A stopped execution runs no further state and invokes nothing more
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html).
+   * aws-local-stepfunctions checks its abort signal only between states, and a Retry's wait
+   * ends at once once aborted, so a Task state that fails after its execution was stopped
+   * would be retried at once, again and again, up to its MaxAttempts: such a failure is
+   * made one that no Retry matches.
    */
-  private localHandlers(): LocalHandlers {
+  private localHandlers(stopped: AbortSignal): LocalHandlers {
     return Object.fromEntries(
       Object.entries(this.options.functions).map(([state, { handler, timeoutMs }]) => [
         state,
         async (parameters: unknown) => {
           const { Payload } = parameters as { Payload: unknown };
           try {
+            if (stopped.aborted) throw new Error('The execution was stopped');
             return { Payload: await handler(Payload, lambdaContext(state, timeoutMs)) };
           } catch (error) {
-            throw lambdaFunctionError(error);
+            const failure = lambdaFunctionError(error);
+            // Read by the library's Retry matching (RuntimeError's isRetryable).
+            if (stopped.aborted) Object.defineProperty(failure, 'isRetryable', { value: false });
+            throw failure;
           }
         },
       ]),

@@ -83,10 +83,21 @@ describe('restarts', () => {
     expect((await apiClient(running.url)('GET', '/health')).status).toBe(200);
   });
 
-  it('stops DynamoDB Local with itself on SIGTERM, leaving no process behind', async () => {
+  it('stops on SIGTERM with tasks running, and DynamoDB Local with it, leaving no process behind', async () => {
     const service = services.at(-1) as LocalService;
     const jvm = runningDynamoDBLocal(service.dataDir) as number;
     expect(isAlive(jvm)).toBe(true);
+    // Executions in the middle of a task when the emulator and the database stop: their
+    // last Work invocations fail, and a stopped execution must not retry them.
+    const api = apiClient(service.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await api('POST', '/tasks', { input: { duration_seconds: 60 } })).body.task_id);
+    }
+    await waitFor(async () => {
+      const tasks = await Promise.all(ids.map((id) => api('GET', `/tasks/${id}/status`)));
+      return tasks.every(({ body }) => body.status === 'RUNNING') ? true : undefined;
+    });
     await service.stop();
     expect(service.child.exitCode).toBe(0);
     expect(isAlive(jvm)).toBe(false);

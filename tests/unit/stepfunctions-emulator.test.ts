@@ -185,6 +185,32 @@ describe('the workflow in the Step Functions emulator', () => {
     expect(calls.recorded).toEqual([]);
   });
 
+  it('invokes nothing more once an execution is stopped, even while its Task state is being retried', async () => {
+    let attempts = 0;
+    const sfn = await start({
+      Work: async () => {
+        attempts += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new LambdaInvokeError('Lambda.TooManyRequestsException', {
+          errorType: 'TooManyRequestsException',
+          errorMessage: 'Rate Exceeded.',
+          trace: [],
+        });
+      },
+      RecordFailure: async () => ({}),
+    });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ARN, name: 'T10', input: '{"task_id":"T10"}' }),
+    );
+    await vi.waitFor(() => expect(attempts).toBeGreaterThan(2));
+    await sfn.send(new StopExecutionCommand({ executionArn, cause: 'Cancelled by a client' }));
+    const atStop = attempts;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The invocation under way when the stop came may end; none starts after it.
+    expect(attempts).toBe(atStop);
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+  });
+
   it('calls the ended-badly hook for failed executions only, as the EventBridge rule would', async () => {
     const ended: EndedExecution[] = [];
     const sfn = await start({
