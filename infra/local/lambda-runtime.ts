@@ -8,7 +8,8 @@
  * Two things differ from Lambda, because here every environment shares this machine's CPU
  * where Lambda gives each its own: an API invocation that finds every environment busy
  * waits a moment for one to free before a new one is started (a cold start takes about a
- * quarter of a second of CPU from everything else), and the workflow's functions run at a
+ * quarter of a second of CPU from everything else), then takes whichever is free first,
+ * and the workflow's functions run at a
  * lower CPU priority than the API's, so a client's request is not queued behind task work.
  * (Lambda gives each concurrent request an environment of its own:
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html)
@@ -284,11 +285,14 @@ export class LocalLambda {
       return this.create();
     }
     if (growsAtOnce) throw this.throttled();
-    // Waits for a busy environment to free: a new one is started after warmWaitMs if the
-    // cap allows one, and the invocation is throttled after queueMs.
+    // Waits for a busy environment to free. After warmWaitMs, if the cap allows, a new one
+    // is started as well, and the invocation takes whichever is free first: a cold start
+    // here takes seconds when many start at once, a busy environment milliseconds. It is
+    // throttled after queueMs.
     return new Promise<Environment>((resolve, reject) => {
       const since = Date.now();
       let timer: NodeJS.Timeout | undefined;
+      let grown = false;
       const waiter = {
         take: (environment: Environment) => {
           clearTimeout(timer);
@@ -299,28 +303,50 @@ export class LocalLambda {
           reject(error);
         },
       };
-      const leave = () => this.waiting.splice(this.waiting.indexOf(waiter), 1);
       const check = () => {
-        if (this.hasRoom()) {
-          leave();
-          try {
-            resolve(this.create());
-          } catch (error) {
-            reject(error);
-          }
-          return;
+        if (!grown && this.hasRoom()) {
+          grown = true;
+          this.grow();
         }
         const left = queueMs - (Date.now() - since);
         if (left <= 0) {
-          leave();
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
           reject(this.throttled());
           return;
         }
-        timer = setTimeout(check, Math.min(left, warmWaitMs));
+        timer = setTimeout(check, grown ? left : Math.min(left, warmWaitMs));
       };
       timer = setTimeout(check, this.hasRoom() ? warmWaitMs : queueMs);
       this.waiting.push(waiter);
     });
+  }
+
+  /**
+   * Starts an environment for whichever invocation waits when it is ready. One whose init
+   * fails goes to the oldest waiting invocation, which reports the failure as Lambda
+   * reports an init error; one whose init outlives the init phase's limit is discarded.
+   */
+  private grow(): void {
+    if (this.closed) return;
+    const environment = this.create();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.discard(environment);
+    }, this.options.initTimeoutMs);
+    timer.unref();
+    environment.ready.then(
+      () => {
+        clearTimeout(timer);
+        if (!environment.dead) this.release(environment);
+      },
+      () => {
+        clearTimeout(timer);
+        const waiter = timedOut || this.closed ? undefined : this.waiting.shift();
+        if (waiter) waiter.take(environment);
+        else this.discard(environment);
+      },
+    );
   }
 
   private release(environment: Environment): void {

@@ -3,6 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 /** A handler for the local Lambda runtime's tests: it shows its module state and environment. */
 let invocations = 0;
 
+// An init phase that takes a while, or fails while a given file exists.
+const initDelayMs = Number(process.env.FIXTURE_INIT_DELAY_MS ?? 0);
+if (initDelayMs) await new Promise((resolve) => setTimeout(resolve, initDelayMs));
+const failInitIf = process.env.FIXTURE_FAIL_INIT_IF;
+if (failInitIf && existsSync(failInitIf)) throw new Error('The init phase failed');
+
 class FixtureError extends Error {
   override name = 'FixtureError';
 }

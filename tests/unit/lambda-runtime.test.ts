@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   type FunctionDefinition,
   LambdaInvokeError,
@@ -177,6 +179,38 @@ describe('the local Lambda runtime', () => {
     expect((await invoke(fn)).invocations).toBe(1);
     expect(fn.coldStarts).toBe(2);
     expect((await busy).payload.errorType).toBe('Sandbox.Timedout');
+  });
+
+  it('gives a waiting API invocation the busy environment if it frees before the new one is ready', async () => {
+    const fn = start({ warmWaitMs: 20 }).add(
+      definition({ environment: { FIXTURE_INIT_DELAY_MS: '500' } }),
+    );
+    await invoke(fn);
+    const started = Date.now();
+    const [busy, waited] = await Promise.all([invoke(fn, { delayMs: 100 }), invoke(fn)]);
+    expect([busy.invocations, waited.invocations]).toEqual([2, 3]);
+    expect(Date.now() - started).toBeLessThan(450);
+    // The environment started for it is kept, warm, for the next invocation.
+    expect(fn.coldStarts).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const [first, second] = await Promise.all([invoke(fn, { delayMs: 50 }), invoke(fn)]);
+    expect([first.invocations, second.invocations].sort()).toEqual([1, 4]);
+    expect(fn.coldStarts).toBe(2);
+  });
+
+  it("reports a new environment's failed init to the invocation waiting for it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fixture-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const marker = join(dir, 'fail-init');
+    const fn = start({ warmWaitMs: 20 }).add(
+      definition({ environment: { FIXTURE_FAIL_INIT_IF: marker } }),
+    );
+    await invoke(fn);
+    writeFileSync(marker, '');
+    const busy = invoke(fn, { delayMs: 1_000 });
+    const failure = await failureOf(invoke(fn));
+    expect(failure.payload.errorMessage).toBe('The init phase failed');
+    expect((await busy).invocations).toBe(2);
   });
 
   it('starts a workflow invocation in a new environment at once, as Lambda does', async () => {
