@@ -288,33 +288,46 @@ export class LocalLambda {
     // Waits for a busy environment to free. After warmWaitMs, if the cap allows, a new one
     // is started as well, and the invocation takes whichever is free first: a cold start
     // here takes seconds when many start at once, a busy environment milliseconds. It is
-    // throttled after queueMs.
+    // throttled after queueMs, or once the environment it started is ready if that is later.
     return new Promise<Environment>((resolve, reject) => {
       const since = Date.now();
       let timer: NodeJS.Timeout | undefined;
-      let grown = false;
+      let done = false;
+      let grew = false;
+      let starting: Promise<void> | undefined;
       const waiter = {
         take: (environment: Environment) => {
+          done = true;
           clearTimeout(timer);
           resolve(environment);
         },
         cancel: (error: Error) => {
+          done = true;
           clearTimeout(timer);
           reject(error);
         },
       };
+      const leave = (error: Error) => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        waiter.cancel(error);
+      };
       const check = () => {
-        if (!grown && this.hasRoom()) {
-          grown = true;
-          this.grow();
+        if (done) return;
+        if (!grew && this.hasRoom()) {
+          grew = true;
+          try {
+            starting = this.grow().finally(() => {
+              starting = undefined;
+            });
+          } catch (error) {
+            leave(error as Error);
+            return;
+          }
         }
         const left = queueMs - (Date.now() - since);
-        if (left <= 0) {
-          this.waiting.splice(this.waiting.indexOf(waiter), 1);
-          reject(this.throttled());
-          return;
-        }
-        timer = setTimeout(check, grown ? left : Math.min(left, warmWaitMs));
+        if (left > 0) timer = setTimeout(check, grew ? left : Math.min(left, warmWaitMs));
+        else if (starting) void starting.then(check);
+        else leave(this.throttled());
       };
       timer = setTimeout(check, this.hasRoom() ? warmWaitMs : queueMs);
       this.waiting.push(waiter);
@@ -325,9 +338,9 @@ export class LocalLambda {
    * Starts an environment for whichever invocation waits when it is ready. One whose init
    * fails goes to the oldest waiting invocation, which reports the failure as Lambda
    * reports an init error; one whose init outlives the init phase's limit is discarded.
+   * Resolves once it is settled either way.
    */
-  private grow(): void {
-    if (this.closed) return;
+  private grow(): Promise<void> {
     const environment = this.create();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -335,10 +348,11 @@ export class LocalLambda {
       this.discard(environment);
     }, this.options.initTimeoutMs);
     timer.unref();
-    environment.ready.then(
+    return environment.ready.then(
       () => {
         clearTimeout(timer);
-        if (!environment.dead) this.release(environment);
+        if (environment.dead) this.discard(environment);
+        else this.release(environment);
       },
       () => {
         clearTimeout(timer);

@@ -202,6 +202,9 @@ export class StepFunctionsEmulator {
         this.reportEndedBadly(execution);
       },
     );
+    // However it ended (a time limit too), nothing of it may run on.
+    const stopAll = () => stopped.abort();
+    void execution.done.then(stopAll, stopAll);
     this.executions.set(executionArn, execution);
     return summary(execution);
   }
@@ -283,10 +286,11 @@ export class StepFunctionsEmulator {
    *
    * A stopped execution runs no further state and invokes nothing more
    * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html).
-   * aws-local-stepfunctions checks its abort signal only between states, and a Retry's wait
-   * ends at once once aborted, so a Task state that fails after its execution was stopped
+   * aws-local-stepfunctions checks its abort signal only between states, and after an abort
+   * a Retry's wait ends at once, so a Task state that fails after its execution was stopped
    * would be retried at once, again and again, up to its MaxAttempts: such a failure is
-   * made one that no Retry matches.
+   * made one that no Retry matches. (A Catch still matches it, but the library enters no
+   * further state of an aborted execution.)
    */
   private localHandlers(stopped: AbortSignal): LocalHandlers {
     return Object.fromEntries(

@@ -187,6 +187,7 @@ describe('the workflow in the Step Functions emulator', () => {
 
   it('invokes nothing more once an execution is stopped, even while its Task state is being retried', async () => {
     let attempts = 0;
+    let recorded = 0;
     const sfn = await start({
       Work: async () => {
         attempts += 1;
@@ -197,7 +198,10 @@ describe('the workflow in the Step Functions emulator', () => {
           trace: [],
         });
       },
-      RecordFailure: async () => ({}),
+      RecordFailure: async () => {
+        recorded += 1;
+        return {};
+      },
     });
     const { executionArn } = await sfn.send(
       new StartExecutionCommand({ stateMachineArn: ARN, name: 'T10', input: '{"task_id":"T10"}' }),
@@ -208,6 +212,7 @@ describe('the workflow in the Step Functions emulator', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     // The invocation under way when the stop came may end; none starts after it.
     expect(attempts).toBe(atStop);
+    expect(recorded).toBe(0);
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
   });
 
