@@ -2,8 +2,9 @@
  * A burst against local mode: BURST_TASKS tasks (default 1,000) of BURST_TASK_SECONDS
  * (default 2) created by BURST_CLIENTS (default 16) clients as fast as they can, while
  * 4 more clients poll the status of tasks already created. Reports creates per second,
- * the time until no task is PENDING or RUNNING, status latency during the burst, and
- * every answer by status code (5xx, and 429 from the gateway's route throttles).
+ * the time until no task is PENDING or RUNNING, status latency during the burst (its p99
+ * also split: while the clients create, and after the last create), and every answer by
+ * status code (5xx, and 429 from the gateway's route throttles).
  * MAX_RUNNING_TASKS and LOCAL_CONCURRENCY are passed to local mode when set.
  */
 
