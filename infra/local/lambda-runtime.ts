@@ -8,9 +8,9 @@
  * Two things differ from Lambda, because here every environment shares this machine's CPU
  * where Lambda gives each its own: an API invocation that finds every environment busy
  * waits a moment for one to free before a new one is started (a cold start takes about a
- * quarter of a second of CPU from everything else), then takes whichever is free first,
- * and the workflow's functions run at a
- * lower CPU priority than the API's, so a client's request is not queued behind task work.
+ * quarter of a second of CPU from everything else), then takes whichever is free first;
+ * and the workflow's functions run at a lower CPU priority than the API's, so a client's
+ * request is not queued behind task work.
  * (Lambda gives each concurrent request an environment of its own:
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html)
  */
@@ -292,17 +292,14 @@ export class LocalLambda {
     return new Promise<Environment>((resolve, reject) => {
       const since = Date.now();
       let timer: NodeJS.Timeout | undefined;
-      let done = false;
       let grew = false;
       let starting: Promise<void> | undefined;
       const waiter = {
         take: (environment: Environment) => {
-          done = true;
           clearTimeout(timer);
           resolve(environment);
         },
         cancel: (error: Error) => {
-          done = true;
           clearTimeout(timer);
           reject(error);
         },
@@ -312,7 +309,8 @@ export class LocalLambda {
         waiter.cancel(error);
       };
       const check = () => {
-        if (done) return;
+        // Taken or turned away meanwhile: whoever did so removed it from the queue.
+        if (!this.waiting.includes(waiter)) return;
         if (!grew && this.hasRoom()) {
           grew = true;
           try {
@@ -366,8 +364,8 @@ export class LocalLambda {
   private release(environment: Environment): void {
     if (environment.dead) {
       this.environments.delete(environment);
-      // A waiting invocation gets a fresh environment in place of the one that died.
-      if (this.hasRoom()) this.waiting.shift()?.take(this.create());
+      // A fresh environment in place of the one that died, for whichever invocation waits.
+      if (this.waiting.length > 0 && this.hasRoom() && !this.closed) void this.grow();
       return;
     }
     const waiter = this.waiting.shift();

@@ -127,6 +127,15 @@ describe('the local Lambda runtime', () => {
     expect((await invoke(fn)).invocations).toBe(1);
   });
 
+  it('gives an invocation waiting for the one environment a fresh one when that one dies', async () => {
+    const fn = start({ concurrency: 1 }).add(definition());
+    await invoke(fn);
+    const crashed = failureOf(fn.invoke({ delayMs: 100, crash: true }));
+    expect((await invoke(fn)).invocations).toBe(1);
+    expect((await crashed).payload.errorType).toBe('Runtime.ExitError');
+    expect(fn.coldStarts).toBe(2);
+  });
+
   it('throttles a workflow function beyond its cap with TooManyRequestsException', async () => {
     const fn = start({ concurrency: 1 }).add(
       definition({ whenBusy: 'throttle', timeoutSeconds: 0.1 }),
