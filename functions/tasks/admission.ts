@@ -237,11 +237,11 @@ const HANDOVER_SHARDS_AT_ONCE = 4;
  * every slot taken: no create or other dispatcher sees a slot free in between and races
  * for it. The oldest waiting tasks come from the semaphore's hint (one read; the hand-off
  * writes it back without the started task), or, when it has run out or is older than
- * WAITING_HINT_MAX_AGE_MS, from the shards, whose oldest become the new hint. With none waiting (or each
- * candidate started elsewhere first), the task ends on its own (`handedOver` false), and
- * the caller then offers its slot to whatever waits by then (admitAfterRelease), so a task
- * created meanwhile is never left waiting. Throws TransitionRefusedError when the task no
- * longer runs (cancelled or deleted meanwhile).
+ * WAITING_HINT_MAX_AGE_MS, from the shards, whose oldest become the new hint. With none
+ * waiting (or each candidate started elsewhere first), the task ends on its own
+ * (`handedOver` false), and the caller then offers its slot to whatever waits by then
+ * (admitAfterRelease), so a task created meanwhile is never left waiting. Throws
+ * TransitionRefusedError when the task no longer runs (cancelled or deleted meanwhile).
  */
 export async function endTaskAndAdmitNext(
   deps: Admission,

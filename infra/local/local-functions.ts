@@ -102,12 +102,8 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
     Resources: Record<string, TemplateResource>;
   };
   // Every service function; local mode calls those of the routes and the workflow.
-  const wanted = new Set<string>([
-    ...ROUTES.map((r) => r.name),
-    DEFAULT_ROUTE.name,
-    ...Object.keys(WORKFLOW_FUNCTIONS),
-    'ResumeTasks',
-  ]);
+  const api = new Set<string>([...ROUTES.map((r) => r.name), DEFAULT_ROUTE.name]);
+  const wanted = new Set<string>([...api, ...Object.keys(WORKFLOW_FUNCTIONS), 'ResumeTasks']);
   const definitions: FunctionDefinition[] = [];
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -126,10 +122,7 @@ export function bundledFunctions(cdkOut: string, resources: LocalResources): Fun
         template.Resources,
         resources,
       ),
-      whenBusy:
-        name === DEFAULT_ROUTE.name || ROUTES.some((route) => route.name === name)
-          ? 'queue'
-          : 'throttle',
+      whenBusy: api.has(name) ? 'queue' : 'throttle',
       // The template's cap is the stack's maxRunningTasks; locally MAX_RUNNING_TASKS decides.
       ...(resource.Properties.ReservedConcurrentExecutions !== undefined && {
         reservedConcurrency: resources.maxRunningTasks,

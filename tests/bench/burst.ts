@@ -96,7 +96,6 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
         else if (status === 429 || status === 503) created--; // not made: try again
       }
     };
-    const latencies: number[] = [];
     const creatingLatencies: number[] = [];
     const afterLatencies: number[] = [];
     let draining = true;
@@ -110,9 +109,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
         const at = performance.now();
         const duringCreates = creating;
         const answer = await api('GET', `/tasks/${id}/status`);
-        const elapsed = performance.now() - at;
-        latencies.push(elapsed);
-        (duringCreates ? creatingLatencies : afterLatencies).push(elapsed);
+        (duringCreates ? creatingLatencies : afterLatencies).push(performance.now() - at);
         count('GET /tasks/{id}/status', answer);
         await sleep(50);
       }
@@ -140,6 +137,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
     }
     draining = false;
     await Promise.all(polling);
+    const latencies = [...creatingLatencies, ...afterLatencies];
     const serverErrors = Object.entries(answers)
       .filter(([status]) => Number(status) >= 500)
       .reduce((sum, [, n]) => sum + n, 0);
